@@ -1,0 +1,19 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
+
+
+class AccountsConfig(AppConfig):
+    name = "accounts"
+    verbose_name = _("Accounts")
+
+    def ready(self):
+        # The data migration creates the role groups; re-syncing after every migrate also gives them the
+        # permissions of models (and third-party apps) that arrived later. Configuration, not workflow.
+        post_migrate.connect(_sync_roles, sender=self, dispatch_uid="accounts.sync_roles")
+
+
+def _sync_roles(sender, apps, using="default", **kwargs):
+    from .roles import sync_role_groups
+
+    sync_role_groups(apps)

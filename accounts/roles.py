@@ -1,0 +1,96 @@
+"""The five roles of design.md §3, as Django groups with the permissions each one needs.
+
+`sync_role_groups(apps)` is called from data migrations, so it only uses the `apps` registry it is given.
+"""
+
+from django.utils.translation import gettext_lazy as _
+
+APPLICANT = "applicant"
+REVIEWER = "reviewer"
+AUDITOR = "auditor"
+DECISION_MAKER = "decision_maker"
+ADMINISTRATOR = "administrator"
+
+LABELS = {
+    APPLICANT: _("Applicant"),
+    REVIEWER: _("Reviewer"),
+    AUDITOR: _("Auditor"),
+    DECISION_MAKER: _("Decision-maker"),
+    ADMINISTRATOR: _("Administrator"),
+}
+# Roles that work in the Django admin (they get is_staff).
+STAFF_ROLES = {REVIEWER, DECISION_MAKER, ADMINISTRATOR}
+
+_VIEW_ALL = [
+    "accounts.view_user",
+    "applications.view_organization",
+    "applications.view_membership",
+    "applications.view_application",
+    "applications.view_applicationstatuschange",
+    "applications.view_materialtype",
+    "applications.view_materialitem",
+    "applications.view_materialfile",
+    "applications.view_feeschedule",
+    "applications.view_feeitem",
+    "applications.view_mandayrule",
+    "applications.view_quote",
+    "applications.view_payment",
+    "audits.view_indicatorset",
+    "audits.view_indicator",
+    "audits.view_audit",
+    "audits.view_auditteammember",
+    "audits.view_itemscore",
+    "audits.view_specialfinding",
+    "audits.view_nonconformity",
+    "certificates.view_decision",
+    "certificates.view_certificate",
+    "certificates.view_certificatestatuschange",
+    "certificates.view_surveillancereview",
+]
+
+PERMISSIONS = {
+    APPLICANT: [],
+    REVIEWER: _VIEW_ALL
+    + [
+        "applications.review_application",
+        "applications.change_materialitem",
+        "applications.confirm_payment",
+        "audits.plan_audit",
+        "audits.add_audit",
+        "audits.change_audit",
+    ],
+    AUDITOR: ["audits.conduct_audit"],
+    DECISION_MAKER: _VIEW_ALL + ["certificates.decide_application"],
+    ADMINISTRATOR: "__all__",
+}
+
+
+def has_role(user, role: str) -> bool:
+    if not user.is_authenticated:
+        return False
+    if user.is_superuser and role == ADMINISTRATOR:
+        return True
+    return user.groups.filter(name=role).exists()
+
+
+def sync_role_groups(apps, schema_editor=None) -> None:
+    """Create the role groups and give each exactly the permissions listed above."""
+    from django.contrib.auth.management import create_permissions
+
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
+
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for role, wanted in PERMISSIONS.items():
+        group, _created = Group.objects.get_or_create(name=role)
+        if wanted == "__all__":
+            perms = Permission.objects.all()
+        else:
+            perms = []
+            for dotted in wanted:
+                app_label, codename = dotted.split(".")
+                perms.append(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+        group.permissions.set(perms)

@@ -1,0 +1,59 @@
+from django.conf import settings
+from django.db import models
+from django.utils import translation
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+
+class Notification(models.Model):
+    """Something a user should know about: shown in the portal and sent by e-mail in the user's language."""
+
+    class Kind(models.TextChoices):
+        STATUS_CHANGED = "status_changed", _("Application status changed")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.CASCADE, related_name="notifications", verbose_name=_("recipient")
+    )
+    application = models.ForeignKey(
+        "applications.Application",
+        models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
+        verbose_name=_("application"),
+    )
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
+    status = models.CharField(_("new status"), max_length=20, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
+    read_at = models.DateTimeField(_("read"), null=True, blank=True)
+    emailed_at = models.DateTimeField(_("e-mailed"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.subject()
+
+    def subject(self) -> str:
+        with translation.override(self.user.language):
+            if self.kind == self.Kind.STATUS_CHANGED and self.application_id:
+                from .applications import Application
+
+                return gettext("Application %(ref)s: %(status)s") % {
+                    "ref": self.application.reference,
+                    "status": Application.Status(self.status).label,
+                }
+            return str(self.get_kind_display())
+
+    def body(self) -> str:
+        with translation.override(self.user.language):
+            lines = [gettext("Hello %(name)s,") % {"name": self.user}, "", self.subject()]
+            if self.reason:
+                lines += ["", gettext("Reason: %(reason)s") % {"reason": self.reason}]
+            if self.application_id:
+                lines += ["", settings.SITE_URL + self.application.get_absolute_url()]
+            lines += ["", settings.CERTIFICATION_BODY_NAME]
+            return "\n".join(lines)

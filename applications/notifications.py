@@ -1,0 +1,27 @@
+"""Who hears about what. Rows are written in the caller's transaction; e-mails go out after it commits."""
+
+from functools import partial
+
+from django.db import transaction
+
+from .models import Application, Notification
+
+# Status changes the applicant's people are told about (a draft they just saved is not news).
+NOTIFY_APPLICANT_ON = set(Application.Status) - {Application.Status.DRAFT}
+
+
+def status_changed(application: Application, *, old: str, new: str, reason: str = "") -> list[Notification]:
+    if new not in NOTIFY_APPLICANT_ON:
+        return []
+    users = [m.user for m in application.organization.memberships.select_related("user")]
+    notifications = Notification.objects.bulk_create(
+        Notification(
+            user=user, application=application, kind=Notification.Kind.STATUS_CHANGED, status=new, reason=reason
+        )
+        for user in users
+    )
+    from .tasks import send_notification_email
+
+    for notification in notifications:
+        transaction.on_commit(partial(send_notification_email.delay, notification.pk))
+    return notifications

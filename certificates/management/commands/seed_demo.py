@@ -1,0 +1,154 @@
+"""Demo data for a living portal: one organization, one user per role, applications in several states.
+
+Idempotent: users and the organization are looked up by their unique keys; applications are only created
+when the demo organization has none yet. Run it as often as you like.
+"""
+
+import datetime
+from decimal import Decimal
+
+from django.contrib.auth.models import Group
+from django.core.files.base import ContentFile
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from accounts import roles
+from accounts.models import User
+from applications.models import Application, Membership, Organization
+from audits import services as audit_services
+from audits.models import ItemScore
+from certificates import services as certificate_services
+
+PASSWORD = "certportal-demo-2026"  # noqa: S105 - printed demo credentials
+USERS = [
+    # username, role, full name, e-mail, language
+    ("demo-applicant", roles.APPLICANT, "王小明", "applicant@demo.certportal.localhost", "zh-hans"),
+    ("demo-colleague", roles.APPLICANT, "李芳", "colleague@demo.certportal.localhost", "zh-hans"),
+    ("demo-reviewer", roles.REVIEWER, "赵审核", "reviewer@demo.certportal.localhost", "zh-hans"),
+    ("demo-auditor", roles.AUDITOR, "钱审查", "auditor@demo.certportal.localhost", "zh-hans"),
+    ("demo-decider", roles.DECISION_MAKER, "孙决定", "decider@demo.certportal.localhost", "zh-hans"),
+    ("demo-admin", roles.ADMINISTRATOR, "Admin", "admin@demo.certportal.localhost", "en"),
+]
+ORGANIZATION = {
+    "credit_code": "91350100M000100Y43",
+    "name": "福州华星家电服务有限公司",
+    "address": "福建省福州市鼓楼区五四路 88 号",
+    "legal_representative": "王大明",
+    "contact_name": "王小明",
+    "contact_phone": "0591-8888 6666",
+    "contact_email": "applicant@demo.certportal.localhost",
+    "employee_count": 8,
+    "product_categories": "家用电器（空调、冰箱、洗衣机）的销售、安装与维修服务",
+    "service_outlets": "鼓楼服务中心，福州市鼓楼区五四路 88 号\n仓山服务站，福州市仓山区浦上大道 21 号",
+}
+FORM = {
+    "service_commitments": "全国联保三年；城区 24 小时上门；投诉 48 小时内答复。",
+}
+
+
+class Command(BaseCommand):
+    help = "Create demo users, an organization and applications in several states (safe to run twice)."
+
+    def handle(self, *args, **options):
+        with transaction.atomic():
+            users = {
+                username: self._user(username, role, name, email, lang) for username, role, name, email, lang in USERS
+            }
+            org, _created = Organization.objects.get_or_create(
+                credit_code=ORGANIZATION["credit_code"], defaults=ORGANIZATION
+            )
+            for username, role in (
+                ("demo-applicant", Membership.Role.OWNER),
+                ("demo-colleague", Membership.Role.MEMBER),
+            ):
+                Membership.objects.get_or_create(user=users[username], defaults={"organization": org, "role": role})
+            if not org.applications.exists():
+                self._applications(org, users)
+        self.stdout.write(self.style.SUCCESS(f"Demo data ready. Logins (password for all: {PASSWORD}):"))
+        for username, role, *_rest in USERS:
+            self.stdout.write(f"  {username:16} {role}")
+
+    def _user(self, username, role, full_name, email, language) -> User:
+        user, created = User.objects.get_or_create(
+            username=username, defaults={"email": email, "full_name": full_name, "language": language}
+        )
+        if created:
+            user.set_password(PASSWORD)
+            user.is_staff = role in roles.STAFF_ROLES
+            user.save()
+            user.groups.add(Group.objects.get(name=role))
+        return user
+
+    def _applications(self, org, users):
+        applicant, reviewer = users["demo-applicant"], users["demo-reviewer"]
+        auditor, decider = users["demo-auditor"], users["demo-decider"]
+        pdf = _demo_pdf()
+
+        Application.start(organization=org, by=applicant)  # a draft
+
+        def submitted():
+            app = Application.start(organization=org, by=applicant)
+            for field, value in FORM.items():
+                setattr(app, field, value)
+            app.save(update_fields=list(FORM))
+            for item in app.material_items.select_related("material_type").filter(material_type__required=True):
+                item.add_file(
+                    ContentFile(pdf),
+                    by=applicant,
+                    original_name=f"{item.material_type.code}.pdf",
+                    content_type="application/pdf",
+                    extension=".pdf",
+                )
+            app.submit(by=applicant)
+            return app
+
+        submitted()
+
+        returned = submitted()
+        item = returned.material_items.get(material_type__code="business_licence")
+        item.reject(by=reviewer, reason="营业执照复印件不清晰，请重新扫描上传。")
+        returned.return_for_corrections(by=reviewer, reason="请按标注重新上传营业执照。")
+
+        def accepted():
+            app = submitted()
+            for item in app.material_items.filter(status="uploaded"):
+                item.accept(by=reviewer)
+            app.accept(by=reviewer)
+            return app
+
+        accepted()
+
+        def planned():
+            app = accepted()
+            app.payments.get().confirm(by=reviewer)
+            start = timezone.localdate() + datetime.timedelta(days=14)
+            return app, audit_services.plan_audit(
+                application=app,
+                by=reviewer,
+                lead=auditor,
+                start=start,
+                end=start + datetime.timedelta(days=1),
+                onsite_man_days=Decimal("2"),
+            )
+
+        planned()
+
+        app, audit = planned()
+        audit.start(by=auditor)
+        leaves = audit.indicator_set.indicators.filter(children__isnull=True)
+        ItemScore.objects.bulk_create(
+            ItemScore(
+                audit=audit, indicator=ind, updated_by=auditor, points=ind.max_points if i % 6 else ind.max_points - 1
+            )
+            for i, ind in enumerate(leaves)
+        )
+        audit_services.submit_audit_report(audit=audit, by=auditor)
+        app.await_decision(by=reviewer)
+        certificate_services.grant_certification(application=app, by=decider)
+
+
+def _demo_pdf() -> bytes:
+    from weasyprint import HTML
+
+    return HTML(string="<html><body><h1>Demo material / 演示材料</h1></body></html>").write_pdf()

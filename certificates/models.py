@@ -1,0 +1,295 @@
+import secrets
+
+from django.conf import settings
+from django.db import models, transaction
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from applications.models import Application, Grade, Organization
+from audits.models import Audit
+from certportal.workflow import InvalidTransition, record_history, require_reason
+
+
+class Decision(models.Model):
+    """The certification decision on an application, by someone who was not on its audit team."""
+
+    class Outcome(models.TextChoices):
+        GRANT = "grant", _("Grant")
+        REFUSE = "refuse", _("Refuse")
+
+    application = models.OneToOneField(
+        Application, models.PROTECT, related_name="decision", verbose_name=_("application")
+    )
+    outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices)
+    recommended_grade = models.CharField(
+        _("grade computed by the audit"), max_length=20, choices=Grade.choices, blank=True
+    )
+    grade = models.CharField(_("grade decided"), max_length=20, choices=Grade.choices, blank=True)
+    reason = models.TextField(_("reasons"), blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("decided by")
+    )
+    decided_at = models.DateTimeField(_("decided"), default=timezone.now)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("decision")
+        verbose_name_plural = _("decisions")
+        permissions = [("decide_application", _("Can take certification decisions"))]
+
+    def __str__(self) -> str:
+        return f"{self.application.reference}: {self.get_outcome_display()}"
+
+
+def _verification_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class CertificateQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(organization__memberships__user=user)
+
+
+class Certificate(models.Model):
+    """A certificate with a snapshot of its holder; valid three years, kept honest by surveillance."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Valid")
+        SUSPENDED = "suspended", _("Suspended")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+        EXPIRED = "expired", _("Expired")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    S = Status
+    ALLOWED = {
+        S.ACTIVE: {S.SUSPENDED, S.EXPIRED, S.CANCELLED, S.WITHDRAWN},
+        S.SUSPENDED: {S.ACTIVE, S.WITHDRAWN, S.EXPIRED, S.CANCELLED},
+        S.WITHDRAWN: set(),
+        S.EXPIRED: set(),
+        S.CANCELLED: set(),
+    }
+
+    number = models.CharField(_("certificate number"), max_length=40, unique=True)
+    application = models.OneToOneField(
+        Application, models.PROTECT, related_name="certificate", verbose_name=_("application")
+    )
+    decision = models.OneToOneField(Decision, models.PROTECT, related_name="certificate", verbose_name=_("decision"))
+    organization = models.ForeignKey(
+        Organization, models.PROTECT, related_name="certificates", verbose_name=_("organization")
+    )
+    holder_name = models.CharField(_("holder"), max_length=200, db_index=True)
+    holder_credit_code = models.CharField(_("unified social credit code"), max_length=18, db_index=True)
+    holder_address = models.CharField(_("address"), max_length=300)
+    scope = models.TextField(_("scope"))
+    standard_edition = models.CharField(_("standard"), max_length=40, default="GB/T 27922-2011")
+    grade = models.CharField(_("grade"), max_length=20, choices=Grade.choices)
+    score = models.DecimalField(_("score"), max_digits=5, decimal_places=2, null=True, blank=True)
+    issued_on = models.DateField(_("issued on"))
+    expires_on = models.DateField(_("valid until"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE, db_index=True)
+    status_changed_at = models.DateTimeField(_("status since"), default=timezone.now)
+    verification_token = models.CharField(
+        _("verification token"), max_length=64, unique=True, default=_verification_token, editable=False
+    )
+    pdf = models.FileField(_("PDF"), max_length=200, blank=True)
+    pdf_sha256 = models.CharField(_("PDF SHA-256"), max_length=64, blank=True)
+    supersedes = models.OneToOneField(
+        "self", models.PROTECT, null=True, blank=True, related_name="superseded_by", verbose_name=_("supersedes")
+    )
+
+    history = HistoricalRecords()
+    objects = CertificateQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("certificate")
+        verbose_name_plural = _("certificates")
+        ordering = ["-issued_on", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.holder_name}"
+
+    def get_absolute_url(self) -> str:
+        try:
+            return reverse("certificates:verify", args=[self.verification_token])
+        except NoReverseMatch:  # the public pages arrive with their own issue
+            return reverse("admin:certificates_certificate_change", args=[self.pk])
+
+    @transaction.atomic
+    def suspend(self, *, by, reason: str) -> None:
+        """The certificate may not be used until restored (overdue surveillance, serious findings …)."""
+        self._change_status(self.Status.SUSPENDED, by=by, reason=require_reason(reason))
+
+    suspend.alters_data = True
+
+    @transaction.atomic
+    def restore(self, *, by, reason: str) -> None:
+        """The cause of suspension is removed."""
+        if self.status != self.Status.SUSPENDED:
+            raise InvalidTransition(self.get_status_display(), self.Status.ACTIVE.label)
+        self._change_status(self.Status.ACTIVE, by=by, reason=require_reason(reason))
+
+    restore.alters_data = True
+
+    @transaction.atomic
+    def withdraw(self, *, by, reason: str) -> None:
+        """撤销: the certificate is revoked for good."""
+        self._change_status(self.Status.WITHDRAWN, by=by, reason=require_reason(reason))
+
+    withdraw.alters_data = True
+
+    @transaction.atomic
+    def expire(self, *, by=None) -> None:
+        """The validity period is over."""
+        self._change_status(self.Status.EXPIRED, by=by, reason="")
+
+    expire.alters_data = True
+
+    @transaction.atomic
+    def cancel(self, *, by, reason: str) -> None:
+        """注销: cancelled at the holder's request."""
+        self._change_status(self.Status.CANCELLED, by=by, reason=require_reason(reason))
+
+    cancel.alters_data = True
+
+    def _change_status(self, new: str, *, by, reason: str) -> None:
+        current = type(self).objects.select_for_update().values_list("status", flat=True).get(pk=self.pk)
+        if new not in self.ALLOWED[current]:
+            raise InvalidTransition(self.Status(current).label, self.Status(new).label)
+        self.status_changes.create(from_status=current, to_status=new, by=by, reason=reason)
+        self.status, self.status_changed_at = new, timezone.now()
+        record_history(self, by=by, reason=reason)
+        self.save(update_fields=["status", "status_changed_at"])
+
+
+class CertificateStatusChange(models.Model):
+    certificate = models.ForeignKey(
+        Certificate, models.CASCADE, related_name="status_changes", verbose_name=_("certificate")
+    )
+    from_status = models.CharField(_("from"), max_length=10, choices=Certificate.Status.choices)
+    to_status = models.CharField(_("to"), max_length=10, choices=Certificate.Status.choices)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("by")
+    )  # empty: the system (daily sweep)
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    reason = models.TextField(_("reason"), blank=True)
+
+    class Meta:
+        verbose_name = _("certificate status change")
+        verbose_name_plural = _("certificate status changes")
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_from_status_display()} → {self.get_to_status_display()}"
+
+
+class CertificateNumberSequence(models.Model):
+    """Last number used per year; incremented under a row lock so numbers are unique and gap-free."""
+
+    year = models.PositiveIntegerField(_("year"), unique=True)
+    last_value = models.PositiveIntegerField(_("last number"), default=0)
+
+    class Meta:
+        verbose_name = _("certificate number sequence")
+        verbose_name_plural = _("certificate number sequences")
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last_value}"
+
+    @classmethod
+    def next_value(cls, year: int) -> int:
+        """Must run inside the transaction that creates the certificate (a rollback frees the number)."""
+        cls.objects.get_or_create(year=year)
+        seq = cls.objects.select_for_update().get(year=year)
+        seq.last_value += 1
+        seq.save(update_fields=["last_value"])
+        return seq.last_value
+
+
+class SurveillanceReview(models.Model):
+    """One of the surveillance reviews a certificate owes in its cycle, as a row with a due date."""
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("Planned")
+        NOTIFIED = "notified", _("Holder notified")
+        SCHEDULED = "scheduled", _("Audit scheduled")
+        COMPLETED = "completed", _("Completed")
+        OVERDUE = "overdue", _("Overdue")
+
+    S = Status
+    ALLOWED = {
+        S.PLANNED: {S.NOTIFIED, S.SCHEDULED, S.OVERDUE},
+        S.NOTIFIED: {S.SCHEDULED, S.OVERDUE},
+        S.SCHEDULED: {S.COMPLETED, S.OVERDUE},
+        S.OVERDUE: {S.SCHEDULED, S.COMPLETED},
+        S.COMPLETED: set(),
+    }
+
+    certificate = models.ForeignKey(
+        Certificate, models.PROTECT, related_name="surveillance_reviews", verbose_name=_("certificate")
+    )
+    sequence = models.PositiveSmallIntegerField(_("number in cycle"))
+    due_date = models.DateField(_("due by"), db_index=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PLANNED, db_index=True)
+    audit = models.OneToOneField(
+        Audit,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="surveillance_review",
+        verbose_name=_("surveillance audit"),
+    )
+    completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("surveillance review")
+        verbose_name_plural = _("surveillance reviews")
+        ordering = ["due_date", "pk"]
+        constraints = [models.UniqueConstraint(fields=["certificate", "sequence"], name="one_review_per_sequence")]
+
+    def __str__(self) -> str:
+        return f"{self.certificate.number} #{self.sequence} ({self.due_date})"
+
+    def _move(self, new: str, *, by, reason: str = "", extra_fields=()) -> None:
+        current = type(self).objects.select_for_update().values_list("status", flat=True).get(pk=self.pk)
+        if new not in self.ALLOWED[current]:
+            raise InvalidTransition(self.Status(current).label, self.Status(new).label)
+        self.status = new
+        record_history(self, by=by, reason=reason)
+        self.save(update_fields=["status", *extra_fields])
+
+    @transaction.atomic
+    def notify(self, *, by=None) -> None:
+        """The holder has been told the review is coming."""
+        self._move(self.Status.NOTIFIED, by=by)
+
+    notify.alters_data = True
+
+    @transaction.atomic
+    def schedule(self, *, audit: Audit, by) -> None:
+        """A surveillance audit is planned for this review."""
+        self.audit = audit
+        self._move(self.Status.SCHEDULED, by=by, extra_fields=["audit"])
+
+    schedule.alters_data = True
+
+    @transaction.atomic
+    def complete(self, *, by) -> None:
+        """The surveillance audit is done."""
+        self.completed_at = timezone.now()
+        self._move(self.Status.COMPLETED, by=by, extra_fields=["completed_at"])
+
+    complete.alters_data = True
+
+    @transaction.atomic
+    def mark_overdue(self, *, by=None) -> None:
+        """The due date passed without a completed review."""
+        self._move(self.Status.OVERDUE, by=by, reason="due date passed")
+
+    mark_overdue.alters_data = True

@@ -1,0 +1,13 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from . import views
+
+admin.site.site_header = "certportal"
+admin.site.site_title = "certportal"
+
+urlpatterns = [
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", views.home, name="home"),
+    path("admin/", admin.site.urls),
+]

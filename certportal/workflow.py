@@ -1,0 +1,36 @@
+"""Small shared pieces of the status machines used by every app."""
+
+from django.utils.translation import gettext as _
+
+
+class TransitionError(Exception):
+    """A workflow action that cannot be done; the message is translated and safe to show to users."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidTransition(TransitionError):
+    """The object is not in a state that allows this action."""
+
+    def __init__(self, current_label: str, target_label: str):
+        super().__init__(
+            _("Not possible while the status is “%(current)s” (cannot move to “%(target)s”).")
+            % {"current": current_label, "target": target_label}
+        )
+        self.current = current_label
+        self.target = target_label
+
+
+def require_reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise TransitionError(_("Please give a reason."))
+    return reason
+
+
+def record_history(obj, *, by, reason: str = "") -> None:
+    """Tell django-simple-history who made the next save of `obj`, and why."""
+    obj._history_user = by
+    obj._change_reason = reason or ""

@@ -1,0 +1,33 @@
+import pytest
+from django.core import mail
+
+from applications.models import Application, Notification
+from applications.tasks import send_notification_email
+from tests.factories import UserFactory, in_state
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_email_task_sends_once_even_when_delivered_twice(applicant):
+    application = in_state(Application.Status.RETURNED, organization=applicant.membership.organization)
+    notification = Notification.objects.create(user=applicant, application=application, kind="status_changed",
+                                               status="returned", reason="请重新上传")
+    assert send_notification_email(notification.pk) is True
+    assert send_notification_email(notification.pk) is False
+    assert len(mail.outbox) == 1
+    notification.refresh_from_db()
+    assert notification.emailed_at is not None
+
+
+def test_the_email_is_in_the_recipients_language(db):
+    application = in_state(Application.Status.RETURNED)
+    zh_user = UserFactory(language="zh-hans")
+    en_user = UserFactory(language="en")
+    for user in (zh_user, en_user):
+        n = Notification.objects.create(user=user, application=application, kind="status_changed",
+                                        status="returned")
+        send_notification_email(n.pk)
+    zh, en = mail.outbox
+    assert "Returned for corrections" in en.subject
+    assert "Returned for corrections" not in zh.subject
+    assert application.reference in zh.subject and application.reference in en.subject
