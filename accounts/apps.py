@@ -13,7 +13,9 @@ class AccountsConfig(AppConfig):
         post_migrate.connect(_sync_roles, sender=self, dispatch_uid="accounts.sync_roles")
 
 
-def _sync_roles(sender, apps, using="default", **kwargs):
+def _sync_roles(sender, apps=None, **kwargs):
+    from django.apps import apps as global_apps
+
     from .roles import sync_role_groups
 
-    sync_role_groups(apps)
+    sync_role_groups(apps or global_apps)

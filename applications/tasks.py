@@ -11,7 +11,7 @@ def send_notification_email(notification_id: int) -> bool:
     """E-mail one notification to its recipient, once: a second delivery of the task sends nothing."""
     with transaction.atomic():
         notification = (
-            Notification.objects.select_for_update()
+            Notification.objects.select_for_update(of=("self",))
             .select_related("user", "application")
             .filter(pk=notification_id, emailed_at__isnull=True)
             .first()

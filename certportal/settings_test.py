@@ -12,5 +12,5 @@ STORAGES = {
 }
 # Enqueued tasks run inline in unit tests (they are still enqueued on commit); the integration
 # tests start a real worker with their own settings.
-CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_ALWAYS_EAGER = True  # the integration fixtures switch it off
 CELERY_TASK_EAGER_PROPAGATES = True

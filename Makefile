@@ -1,0 +1,69 @@
+# certportal — `make help` lists the targets.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+MANAGE := $(PY) manage.py
+PORT ?= 8000
+
+.DEFAULT_GOAL := help
+.PHONY: help setup system-deps venv migrate messages compilemessages run test test-pg lint format bench worker clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
+
+system-deps: ## Install missing Debian/Ubuntu packages (pango, HarfBuzz subset, CJK fonts, gettext, chromium)
+	@PYTHON=$(PYTHON) ./scripts/system-deps.sh
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements-dev.txt
+	@touch $@
+
+venv: $(VENV)/.installed ## Create .venv and install the pinned requirements
+
+compilemessages: venv ## Compile the translations (locale/*.po → .mo)
+	@$(MANAGE) compilemessages --ignore '.venv/*' -v 0
+
+messages: venv ## Refresh locale/*.po from the source (then translate and commit)
+	$(MANAGE) makemessages -l zh_Hans -l en --ignore '.venv/*' --ignore 'var/*' --no-obsolete
+	$(MANAGE) makemessages -d djangojs -l zh_Hans -l en --ignore '.venv/*' --ignore 'var/*' --ignore 'static/vendor/*' --no-obsolete
+
+setup: system-deps venv compilemessages ## Everything needed before running or testing
+
+migrate: setup
+	$(MANAGE) migrate --noinput -v 0
+	$(MANAGE) collectstatic --noinput -v 0
+
+run: migrate ## Set up, seed demo data and start web + Celery worker + beat (Ctrl-C stops all)
+	$(MANAGE) seed_demo
+	@echo ""
+	@echo "  certportal is starting on http://127.0.0.1:$(PORT)/  (staff: http://127.0.0.1:$(PORT)/admin/)"
+	@echo ""
+	PORT=$(PORT) $(VENV)/bin/honcho start -f Procfile
+
+lint: venv ## ruff check + format check
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: venv ## Apply ruff fixes and formatting
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+test: setup lint ## Set up, lint, Django checks, migrations check, the whole test suite
+	$(MANAGE) check --fail-level WARNING
+	$(MANAGE) makemigrations --check --dry-run
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+test-pg: setup ## The test suite on PostgreSQL (DATABASE_URL, default local postgres)
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/certportal} $(PY) -m pytest --create-db $(PYTEST_ARGS)
+
+bench: migrate ## Run every benchmark under bench/ (prints `bench: <name> = <value> <unit>` lines)
+	@for script in bench/bench_*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
+
+worker: venv ## A Celery worker alone (uses CELERY_BROKER_URL)
+	$(VENV)/bin/celery -A certportal worker -l INFO
+
+clean: ## Remove the virtualenv and local data (var/)
+	rm -rf $(VENV) var
