@@ -9,7 +9,12 @@ pytestmark = pytest.mark.django_db
 
 def test_the_five_role_groups_exist():
     assert set(Group.objects.values_list("name", flat=True)) >= {
-        "applicant", "reviewer", "auditor", "decision_maker", "administrator"}
+        "applicant",
+        "reviewer",
+        "auditor",
+        "decision_maker",
+        "administrator",
+    }
 
 
 def _perms(role):
@@ -18,7 +23,9 @@ def _perms(role):
 
 def test_each_role_has_what_it_needs_and_not_more():
     assert _perms("applicant") == set()
-    assert {"applications.review_application", "applications.confirm_payment", "audits.plan_audit"} <= _perms("reviewer")
+    assert {"applications.review_application", "applications.confirm_payment", "audits.plan_audit"} <= _perms(
+        "reviewer"
+    )
     assert "certificates.decide_application" not in _perms("reviewer")
     assert _perms("auditor") == {"audits.conduct_audit"}
     assert "certificates.decide_application" in _perms("decision_maker")

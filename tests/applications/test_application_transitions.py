@@ -117,9 +117,7 @@ def test_accept_issues_the_quote_and_opens_a_payment(reviewer):
     assert payment.status == payment.Status.PENDING
 
 
-def test_applicant_members_are_notified_by_email_after_commit(
-    applicant, reviewer, django_capture_on_commit_callbacks
-):
+def test_applicant_members_are_notified_by_email_after_commit(applicant, reviewer, django_capture_on_commit_callbacks):
     colleague = MembershipFactory(organization=applicant.membership.organization, role="member").user
     application = in_state(S.SUBMITTED, organization=applicant.membership.organization)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:

@@ -12,8 +12,16 @@ pytestmark = pytest.mark.django_db
 
 @pytest.mark.parametrize(
     ("employees", "kind", "man_days"),
-    [(1, "initial", "3"), (10, "initial", "3"), (11, "initial", "4"), (26, "initial", "6"), (8500, "initial", "24"),
-     (20000, "initial", "25"), (50, "surveillance", "2"), (50, "recertification", "4")],
+    [
+        (1, "initial", "3"),
+        (10, "initial", "3"),
+        (11, "initial", "4"),
+        (26, "initial", "6"),
+        (8500, "initial", "24"),
+        (20000, "initial", "25"),
+        (50, "surveillance", "2"),
+        (50, "recertification", "4"),
+    ],
 )
 def test_man_day_table(employees, kind, man_days):
     assert ManDayRule.for_employees(employees).total_for(kind) == Decimal(man_days)

@@ -17,11 +17,21 @@ def _item():
 
 def test_every_upload_is_kept_as_a_version_with_its_fingerprint(applicant):
     item = _item()
-    first = item.add_file(ContentFile(b"%PDF-1 one"), by=applicant, original_name="执照.pdf",
-                          content_type="application/pdf", extension=".pdf")
+    first = item.add_file(
+        ContentFile(b"%PDF-1 one"),
+        by=applicant,
+        original_name="执照.pdf",
+        content_type="application/pdf",
+        extension=".pdf",
+    )
     item.reject(by=applicant, reason="模糊")
-    second = item.add_file(ContentFile(b"%PDF-1 two"), by=applicant, original_name="执照2.pdf",
-                           content_type="application/pdf", extension=".pdf")
+    second = item.add_file(
+        ContentFile(b"%PDF-1 two"),
+        by=applicant,
+        original_name="执照2.pdf",
+        content_type="application/pdf",
+        extension=".pdf",
+    )
     assert (first.version, second.version) == (1, 2)
     assert item.files.count() == 2
     assert second.sha256 == hashlib.sha256(b"%PDF-1 two").hexdigest()
@@ -36,15 +46,17 @@ def test_review_decisions(reviewer, applicant):
     item = _item()
     with pytest.raises(InvalidTransition):
         item.accept(by=reviewer)  # nothing uploaded yet
-    item.add_file(ContentFile(b"x"), by=applicant, original_name="a.pdf", content_type="application/pdf",
-                  extension=".pdf")
+    item.add_file(
+        ContentFile(b"x"), by=applicant, original_name="a.pdf", content_type="application/pdf", extension=".pdf"
+    )
     with pytest.raises(TransitionError):
         item.reject(by=reviewer, reason="")
     item.accept(by=reviewer)
     assert (item.status, item.reviewed_by) == (MaterialItem.Status.ACCEPTED, reviewer)
     with pytest.raises(InvalidTransition):
-        item.add_file(ContentFile(b"y"), by=applicant, original_name="b.pdf", content_type="application/pdf",
-                      extension=".pdf")
+        item.add_file(
+            ContentFile(b"y"), by=applicant, original_name="b.pdf", content_type="application/pdf", extension=".pdf"
+        )
     assert item.history.first().history_user == reviewer
 
 

@@ -10,8 +10,9 @@ pytestmark = pytest.mark.django_db
 
 def test_the_email_task_sends_once_even_when_delivered_twice(applicant):
     application = in_state(Application.Status.RETURNED, organization=applicant.membership.organization)
-    notification = Notification.objects.create(user=applicant, application=application, kind="status_changed",
-                                               status="returned", reason="请重新上传")
+    notification = Notification.objects.create(
+        user=applicant, application=application, kind="status_changed", status="returned", reason="请重新上传"
+    )
     assert send_notification_email(notification.pk) is True
     assert send_notification_email(notification.pk) is False
     assert len(mail.outbox) == 1
@@ -24,8 +25,7 @@ def test_the_email_is_in_the_recipients_language(db):
     zh_user = UserFactory(language="zh-hans")
     en_user = UserFactory(language="en")
     for user in (zh_user, en_user):
-        n = Notification.objects.create(user=user, application=application, kind="status_changed",
-                                        status="returned")
+        n = Notification.objects.create(user=user, application=application, kind="status_changed", status="returned")
         send_notification_email(n.pk)
     zh, en = mail.outbox
     assert "Returned for corrections" in en.subject

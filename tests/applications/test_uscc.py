@@ -49,7 +49,12 @@ def test_region_code_must_be_digits():
 
 @pytest.mark.parametrize(
     "raw",
-    ["９１３５０１００Ｍ０００１００Ｙ４３", " 9135 0100 m000 100y43 ", "91350100m000100y43", "9135\u30000100M000100Y43"],
+    [
+        "９１３５０１００Ｍ０００１００Ｙ４３",
+        " 9135 0100 m000 100y43 ",
+        "91350100m000100y43",
+        "9135\u30000100M000100Y43",
+    ],
 )
 def test_full_width_spaces_and_case_are_normalised(raw):
     assert uscc.normalize(raw) == "91350100M000100Y43"

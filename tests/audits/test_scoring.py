@@ -9,8 +9,19 @@ from audits.scoring import ItemResult, compute, grade_for
 
 @pytest.mark.parametrize(
     ("score", "grade"),
-    [("100", "five_star"), ("95", "five_star"), ("94.99", "four_star"), ("90", "four_star"), ("89.99", "three_star"),
-     ("80", "three_star"), ("79.99", "compliant"), ("70", "compliant"), ("69.99", ""), ("0", ""), ("101", "five_star")],
+    [
+        ("100", "five_star"),
+        ("95", "five_star"),
+        ("94.99", "four_star"),
+        ("90", "four_star"),
+        ("89.99", "three_star"),
+        ("80", "three_star"),
+        ("79.99", "compliant"),
+        ("70", "compliant"),
+        ("69.99", ""),
+        ("0", ""),
+        ("101", "five_star"),
+    ],
 )
 def test_grade_thresholds_are_inclusive(score, grade):
     assert grade_for(D(score)) == grade
@@ -18,8 +29,12 @@ def test_grade_thresholds_are_inclusive(score, grade):
 
 def test_hand_computed_audit():
     # 10 + 8 + (excluded 5) + sampled 10 with 1 of 4 nonconforming → 7.5; applicable 30 → 25.5/30 = 85
-    items = [ItemResult(D(10), D(10)), ItemResult(D(10), D(8)), ItemResult(D(5), None, not_applicable=True),
-             ItemResult(D(10), None, sampled=True, sample_size=4, nonconforming_samples=1)]
+    items = [
+        ItemResult(D(10), D(10)),
+        ItemResult(D(10), D(8)),
+        ItemResult(D(5), None, not_applicable=True),
+        ItemResult(D(10), None, sampled=True, sample_size=4, nonconforming_samples=1),
+    ]
     r = compute(items)
     assert (r.obtained, r.applicable, r.score, r.grade) == (D("25.5"), D(30), D("85.00"), "three_star")
 
@@ -39,7 +54,9 @@ def test_only_one_bonus():
 
 item_st = st.builds(
     lambda mx, frac, na: ItemResult(D(mx), (D(mx) * D(frac) / 10).quantize(D("0.01")), not_applicable=na),
-    st.integers(1, 20), st.integers(0, 10), st.booleans(),
+    st.integers(1, 20),
+    st.integers(0, 10),
+    st.booleans(),
 )
 
 

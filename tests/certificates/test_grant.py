@@ -27,7 +27,9 @@ def test_grant_issues_a_numbered_certificate_with_surveillance_dates(decision_ma
     assert certificate.holder_credit_code == application.credit_code
     assert certificate.expires_on == datetime.date(2029, 3, 10)
     assert [r.due_date for r in certificate.surveillance_reviews.all()] == [
-        datetime.date(2027, 3, 10), datetime.date(2028, 3, 10)]
+        datetime.date(2027, 3, 10),
+        datetime.date(2028, 3, 10),
+    ]
     assert application.decision.outcome == Decision.Outcome.GRANT
     assert len(certificate.verification_token) >= 32
 
@@ -69,8 +71,9 @@ def test_the_grade_can_be_lowered_with_a_reason_but_never_raised(decision_maker)
         services.grant_certification(application=_awaiting(), by=decision_maker, grade="five_star")
     with pytest.raises(TransitionError):
         services.grant_certification(application=_awaiting(), by=decision_maker, grade="three_star")
-    certificate = services.grant_certification(application=_awaiting(), by=decision_maker, grade="three_star",
-                                               reason="投诉处理记录不完整")
+    certificate = services.grant_certification(
+        application=_awaiting(), by=decision_maker, grade="three_star", reason="投诉处理记录不完整"
+    )
     assert certificate.grade == "three_star"
     assert certificate.decision.recommended_grade == "four_star"
     assert Certificate.objects.count() == 1
@@ -84,8 +87,11 @@ def test_certificate_status_changes_are_recorded(decision_maker, reviewer):
     with pytest.raises(InvalidTransition):
         certificate.restore(by=reviewer, reason="x")
     changes = list(certificate.status_changes.values_list("from_status", "to_status", "by"))
-    assert changes == [("active", "suspended", None), ("suspended", "active", reviewer.pk),
-                       ("active", "withdrawn", reviewer.pk)]
+    assert changes == [
+        ("active", "suspended", None),
+        ("suspended", "active", reviewer.pk),
+        ("active", "withdrawn", reviewer.pk),
+    ]
 
 
 def test_refusal_needs_a_reason(decision_maker):

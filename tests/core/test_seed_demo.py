@@ -10,11 +10,19 @@ pytestmark = pytest.mark.django_db
 
 def test_seed_demo_twice_is_harmless(capsys):
     call_command("seed_demo")
-    counts = (User.objects.count(), Organization.objects.count(), Application.objects.count(),
-              Certificate.objects.count())
+    counts = (
+        User.objects.count(),
+        Organization.objects.count(),
+        Application.objects.count(),
+        Certificate.objects.count(),
+    )
     call_command("seed_demo")
-    assert (User.objects.count(), Organization.objects.count(), Application.objects.count(),
-            Certificate.objects.count()) == counts
+    assert (
+        User.objects.count(),
+        Organization.objects.count(),
+        Application.objects.count(),
+        Certificate.objects.count(),
+    ) == counts
     statuses = set(Application.objects.values_list("status", flat=True))
     assert statuses >= {"draft", "submitted", "returned", "accepted", "audit_planned", "certified"}
     out = capsys.readouterr().out

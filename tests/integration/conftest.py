@@ -54,10 +54,16 @@ def database_url() -> str:
 def redis_broker():
     require_service(REDIS_URL, "Redis")
     queue = f"test-{uuid.uuid4().hex[:8]}"
-    saved = {k: celery_app.conf[k] for k in ("broker_url", "task_always_eager", "broker_transport_options",
-                                             "task_default_queue")}
-    celery_app.conf.update(broker_url=REDIS_URL, task_always_eager=False,
-                           broker_transport_options={"visibility_timeout": 600}, task_default_queue=queue)
+    saved = {
+        k: celery_app.conf[k]
+        for k in ("broker_url", "task_always_eager", "broker_transport_options", "task_default_queue")
+    }
+    celery_app.conf.update(
+        broker_url=REDIS_URL,
+        task_always_eager=False,
+        broker_transport_options={"visibility_timeout": 600},
+        task_default_queue=queue,
+    )
     _reset_producer_pool()  # eager calls in earlier tests made one for the filesystem broker
     yield queue
     celery_app.conf.update(saved)
@@ -72,7 +78,7 @@ def _reset_producer_pool():
 
 
 @pytest.fixture
-def live_worker(redis_broker, transactional_db, tmp_path):
+def live_worker(redis_broker, django_db_serialized_rollback, transactional_db, tmp_path):
     """A real `celery worker` process (prefork, one child) consuming the test queue on Redis."""
     mail_dir = tmp_path / "mail"
     env = {
@@ -88,9 +94,26 @@ def live_worker(redis_broker, transactional_db, tmp_path):
     }
     log = open(tmp_path / "worker.log", "w")  # noqa: SIM115 - closed below
     process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "certportal", "worker", "-Q", redis_broker, "-c", "1",
-         "--without-gossip", "--without-mingle", "-l", "info"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "certportal",
+            "worker",
+            "-Q",
+            redis_broker,
+            "-c",
+            "1",
+            "--without-gossip",
+            "--without-mingle",
+            "-l",
+            "info",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     try:
         yield {"process": process, "mail_dir": mail_dir, "log": tmp_path / "worker.log"}

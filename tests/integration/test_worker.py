@@ -10,8 +10,9 @@ pytestmark = pytest.mark.integration
 
 def test_submit_notification_is_sent_by_a_live_worker_on_redis(live_worker):
     applicant = MembershipFactory().user
-    application = ApplicationFactory(organization=applicant.membership.organization,
-                                     materials=MaterialItem.Status.UPLOADED)
+    application = ApplicationFactory(
+        organization=applicant.membership.organization, materials=MaterialItem.Status.UPLOADED
+    )
 
     application.submit(by=applicant)  # commits, then enqueues on Redis
 
