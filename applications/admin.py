@@ -17,6 +17,7 @@ from .models import (
     Payment,
     Quote,
     QuoteLine,
+    ServiceCategory,
 )
 
 
@@ -180,3 +181,10 @@ class NotificationAdmin(admin.ModelAdmin):
     list_display = ["user", "kind", "status", "created_at", "read_at", "emailed_at"]
     list_select_related = ["user"]
     raw_id_fields = ["user", "application"]
+
+
+@admin.register(ServiceCategory)
+class ServiceCategoryAdmin(admin.ModelAdmin):
+    list_display = ["order", "code", "name_zh", "name_en", "is_active"]
+    list_display_links = ["code"]
+    list_editable = ["order", "is_active"]

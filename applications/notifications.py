@@ -10,14 +10,16 @@ from .models import Application, Notification
 NOTIFY_APPLICANT_ON = set(Application.Status) - {Application.Status.DRAFT}
 
 
-def status_changed(application: Application, *, old: str, new: str, reason: str = "") -> list[Notification]:
-    if new not in NOTIFY_APPLICANT_ON:
-        return []
-    users = [m.user for m in application.organization.memberships.select_related("user")]
+def organization_users(application: Application) -> list:
+    return [m.user for m in application.organization.memberships.select_related("user")]
+
+
+def notify(
+    users, *, kind: str, application: Application | None = None, status: str = "", detail: str = "", reason: str = ""
+) -> list[Notification]:
+    """Create one notification per user and e-mail each one after the transaction commits."""
     notifications = Notification.objects.bulk_create(
-        Notification(
-            user=user, application=application, kind=Notification.Kind.STATUS_CHANGED, status=new, reason=reason
-        )
+        Notification(user=user, application=application, kind=kind, status=status, detail=detail[:200], reason=reason)
         for user in users
     )
     from .tasks import send_notification_email
@@ -25,3 +27,15 @@ def status_changed(application: Application, *, old: str, new: str, reason: str 
     for notification in notifications:
         transaction.on_commit(partial(send_notification_email.delay, notification.pk))
     return notifications
+
+
+def status_changed(application: Application, *, old: str, new: str, reason: str = "") -> list[Notification]:
+    if new not in NOTIFY_APPLICANT_ON:
+        return []
+    return notify(
+        organization_users(application),
+        kind=Notification.Kind.STATUS_CHANGED,
+        application=application,
+        status=new,
+        reason=reason,
+    )

@@ -1,4 +1,5 @@
 from .applications import Application, ApplicationQuerySet, ApplicationStatusChange, Grade
+from .categories import ServiceCategory
 from .fees import FeeItem, FeeSchedule, ManDayRule, Payment, Quote, QuoteLine
 from .materials import MaterialFile, MaterialItem, MaterialType
 from .notifications import Notification
@@ -21,4 +22,5 @@ __all__ = [
     "Payment",
     "Quote",
     "QuoteLine",
+    "ServiceCategory",
 ]

@@ -99,6 +99,9 @@ class Application(models.Model):
     address = models.CharField(_("registered address"), max_length=300, blank=True)
     legal_representative = models.CharField(_("legal representative"), max_length=100, blank=True)
     employee_count = models.PositiveIntegerField(_("number of employees"), null=True, blank=True)
+    categories = models.ManyToManyField(
+        "applications.ServiceCategory", blank=True, related_name="applications", verbose_name=_("categories")
+    )
     scope = models.TextField(_("scope: products and services to certify"), blank=True)
     service_outlets = models.TextField(_("service outlets"), blank=True)
     service_commitments = models.TextField(_("service commitments"), blank=True)

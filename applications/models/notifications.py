@@ -10,6 +10,17 @@ class Notification(models.Model):
 
     class Kind(models.TextChoices):
         STATUS_CHANGED = "status_changed", _("Application status changed")
+        MATERIAL_REJECTED = "material_rejected", _("Material rejected")
+        PAYMENT_CONFIRMED = "payment_confirmed", _("Payment confirmed")
+        PAYMENT_REJECTED = "payment_rejected", _("Payment receipt rejected")
+        AUDIT_PLANNED = "audit_planned", _("Audit planned")
+        NONCONFORMITY_RAISED = "nonconformity_raised", _("Nonconformity raised")
+        CERTIFICATE_ISSUED = "certificate_issued", _("Certificate issued")
+        CERTIFICATE_STATUS = "certificate_status", _("Certificate status changed")
+        SURVEILLANCE_DUE = "surveillance_due", _("Surveillance due")
+        RECERTIFICATION_DUE = "recertification_due", _("Re-certification due")
+        INVITATION = "invitation", _("Invitation to an organization")
+        ACCESS_REQUEST = "access_request", _("Request to join an organization")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.CASCADE, related_name="notifications", verbose_name=_("recipient")
@@ -24,6 +35,7 @@ class Notification(models.Model):
     )
     kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
     status = models.CharField(_("new status"), max_length=20, blank=True)
+    detail = models.CharField(_("detail"), max_length=200, blank=True)
     reason = models.TextField(_("reason"), blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
     read_at = models.DateTimeField(_("read"), null=True, blank=True)
@@ -46,7 +58,15 @@ class Notification(models.Model):
                     "ref": self.application.reference,
                     "status": Application.Status(self.status).label,
                 }
-            return str(self.get_kind_display())
+            event = str(self.get_kind_display())
+            if self.detail:
+                event = f"{event}: {self.detail}"
+            if self.application_id:
+                return gettext("Application %(ref)s: %(status)s") % {
+                    "ref": self.application.reference,
+                    "status": event,
+                }
+            return event
 
     def body(self) -> str:
         with translation.override(self.user.language):

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from accounts import roles
 from accounts.models import User
-from applications.models import Application, Membership, Organization
+from applications.models import Application, Membership, Organization, ServiceCategory
 from audits import services as audit_services
 from audits.models import ItemScore
 from certificates import services as certificate_services
@@ -92,6 +92,7 @@ class Command(BaseCommand):
             for field, value in FORM.items():
                 setattr(app, field, value)
             app.save(update_fields=list(FORM))
+            app.categories.set(ServiceCategory.objects.filter(code="household_appliances"))
             for item in app.material_items.select_related("material_type").filter(material_type__required=True):
                 item.add_file(
                     ContentFile(pdf),
