@@ -24,7 +24,7 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 venv: $(VENV)/.installed ## Create .venv and install the pinned requirements
 
 compilemessages: venv ## Compile the translations (locale/*.po → .mo)
-	@$(MANAGE) compilemessages --ignore '.venv/*' -v 0
+	@if ls locale/*/LC_MESSAGES/*.po >/dev/null 2>&1; then $(MANAGE) compilemessages --ignore '.venv/*' -v 0; fi
 
 messages: venv ## Refresh locale/*.po from the source (then translate and commit)
 	$(MANAGE) makemessages -l zh_Hans -l en --ignore '.venv/*' --ignore 'var/*' --no-obsolete
