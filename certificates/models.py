@@ -1,15 +1,17 @@
+import hashlib
 import secrets
 
 from django.conf import settings
 from django.db import models, transaction
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from applications.models import Application, Grade, Organization
 from audits.models import Audit
-from certportal.workflow import InvalidTransition, record_history, require_reason
+from certportal.workflow import InvalidTransition, TransitionError, record_history, require_reason
 
 
 class Decision(models.Model):
@@ -46,6 +48,11 @@ class Decision(models.Model):
 
 def _verification_token() -> str:
     return secrets.token_urlsafe(24)
+
+
+class DeliveryMethod(models.TextChoices):
+    PICKUP = "pickup", _("Collect in person")
+    POST = "post", _("Send by post")
 
 
 class CertificateQuerySet(models.QuerySet):
@@ -101,6 +108,15 @@ class Certificate(models.Model):
     supersedes = models.OneToOneField(
         "self", models.PROTECT, null=True, blank=True, related_name="superseded_by", verbose_name=_("supersedes")
     )
+    pdf_attempts = models.PositiveSmallIntegerField(_("PDF render attempts"), default=0)
+
+    # Delivery of the paper certificate: the holder chooses, staff record the posting.
+    delivery_method = models.CharField(_("delivery"), max_length=10, choices=DeliveryMethod.choices, blank=True)
+    delivery_address = models.TextField(_("postal address"), blank=True)
+    delivery_recipient = models.CharField(_("recipient"), max_length=100, blank=True)
+    delivery_phone = models.CharField(_("recipient phone"), max_length=30, blank=True)
+    tracking_number = models.CharField(_("tracking number"), max_length=60, blank=True)
+    posted_at = models.DateTimeField(_("posted"), null=True, blank=True)
 
     history = HistoricalRecords()
     objects = CertificateQuerySet.as_manager()
@@ -155,6 +171,82 @@ class Certificate(models.Model):
         self._change_status(self.Status.CANCELLED, by=by, reason=require_reason(reason))
 
     cancel.alters_data = True
+
+    @property
+    def fingerprint(self) -> str:
+        """A reference printed on the certificate: SHA-256 of its essential data, shown in groups of four."""
+        data = "|".join(
+            [
+                self.number,
+                self.holder_name,
+                self.holder_credit_code,
+                self.grade,
+                self.issued_on.isoformat(),
+                self.expires_on.isoformat(),
+                self.verification_token,
+            ]
+        )
+        digest = hashlib.sha256(data.encode()).hexdigest().upper()[:20]
+        return "-".join(digest[i : i + 4] for i in range(0, 20, 4))
+
+    @property
+    def pdf_storage_key(self) -> str:
+        """Deterministic, so a retried render finds what an interrupted one stored."""
+        return f"certificates/{self.number}-{self.verification_token[:12]}.pdf"
+
+    @property
+    def is_valid(self) -> bool:
+        return self.status == self.Status.ACTIVE
+
+    @transaction.atomic
+    def record_pdf(self, name: str, sha256: str) -> bool:
+        """Attach the rendered PDF once; a second render (a retried task) changes nothing."""
+        locked = type(self).objects.select_for_update().get(pk=self.pk)
+        if locked.pdf:
+            return False
+        self.pdf.name, self.pdf_sha256 = name, sha256
+        record_history(self, by=None, reason="PDF rendered")
+        self.save(update_fields=["pdf", "pdf_sha256"])
+        return True
+
+    record_pdf.alters_data = True
+
+    @transaction.atomic
+    def choose_delivery(self, *, by, method: str, address: str = "", recipient: str = "", phone: str = "") -> None:
+        """The holder says how the paper certificate should reach it (until it is posted)."""
+        if self.posted_at:
+            raise TransitionError(gettext("The certificate has already been posted."))
+        if method == DeliveryMethod.POST and not (address.strip() and recipient.strip() and phone.strip()):
+            raise TransitionError(gettext("For delivery by post, give the address, the recipient and a phone number."))
+        self.delivery_method, self.delivery_address = method, address.strip()
+        self.delivery_recipient, self.delivery_phone = recipient.strip(), phone.strip()
+        record_history(self, by=by, reason="delivery")
+        self.save(update_fields=["delivery_method", "delivery_address", "delivery_recipient", "delivery_phone"])
+
+    choose_delivery.alters_data = True
+
+    @transaction.atomic
+    def mark_posted(self, *, by, tracking_number: str) -> None:
+        """Staff posted the paper certificate; the holder is told the tracking number."""
+        from applications.models import Notification
+        from applications.notifications import notify, organization_users
+
+        tracking_number = require_reason(tracking_number)
+        if self.delivery_method != DeliveryMethod.POST:
+            raise TransitionError(gettext("The holder did not ask for delivery by post."))
+        if self.posted_at:
+            raise TransitionError(gettext("The certificate has already been posted."))
+        self.tracking_number, self.posted_at = tracking_number, timezone.now()
+        record_history(self, by=by, reason="posted")
+        self.save(update_fields=["tracking_number", "posted_at"])
+        notify(
+            organization_users(self.application),
+            kind=Notification.Kind.CERTIFICATE_ISSUED,
+            application=self.application,
+            detail=gettext("posted, tracking number %(n)s") % {"n": tracking_number},
+        )
+
+    mark_posted.alters_data = True
 
     def _change_status(self, new: str, *, by, reason: str) -> None:
         current = type(self).objects.select_for_update().values_list("status", flat=True).get(pk=self.pk)
@@ -293,3 +385,68 @@ class SurveillanceReview(models.Model):
         self._move(self.Status.OVERDUE, by=by, reason="due date passed")
 
     mark_overdue.alters_data = True
+
+
+class VerificationLookup(models.Model):
+    """Every public lookup: a verification, a register search or a PDF comparison (who asked, what, when)."""
+
+    class Kind(models.TextChoices):
+        VERIFY = "verify", _("Verification")
+        SEARCH = "search", _("Register search")
+        COMPARE = "compare", _("PDF comparison")
+
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    query = models.CharField(_("query"), max_length=200, blank=True)
+    certificate = models.ForeignKey(
+        Certificate, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("certificate")
+    )
+    found = models.BooleanField(_("found"), default=False)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("public lookup")
+        verbose_name_plural = _("public lookups")
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.query}"
+
+
+class CaseFile(Application):
+    """An application seen from the decision-maker's desk (a proxy: same rows, the decision admin)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("case for decision")
+        verbose_name_plural = _("cases for decision")
+
+
+class DecisionDossier(models.Model):
+    """A ZIP of everything the decision rests on, built by Celery with its progress recorded."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        BUILDING = "building", _("Building")
+        READY = "ready", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    application = models.ForeignKey(Application, models.PROTECT, related_name="dossiers", verbose_name=_("application"))
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("requested by")
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    file = models.FileField(_("file"), max_length=200, blank=True)
+    size = models.PositiveBigIntegerField(_("size (bytes)"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    created_at = models.DateTimeField(_("requested"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("decision dossier")
+        verbose_name_plural = _("decision dossiers")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.application.reference} ({self.get_status_display()})"

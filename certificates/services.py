@@ -1,11 +1,14 @@
 """Cross-app actions: the decision on an application and the certificate it produces."""
 
+from functools import partial
+
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from applications.models import Application, Grade
+from applications.models import Application, Grade, Notification
+from applications.notifications import notify, organization_users
 from certportal.dates import add_months
 from certportal.workflow import TransitionError, require_reason
 
@@ -78,6 +81,15 @@ def issue_certificate(*, decision: Decision) -> Certificate:
         issued_on=issued_on,
         expires_on=add_months(issued_on, VALIDITY_MONTHS),
         supersedes=previous,
+    )
+    from .tasks import render_certificate_pdf
+
+    transaction.on_commit(partial(render_certificate_pdf.delay, certificate.pk))
+    notify(
+        organization_users(application),
+        kind=Notification.Kind.CERTIFICATE_ISSUED,
+        application=application,
+        detail=number,
     )
     SurveillanceReview.objects.bulk_create(
         SurveillanceReview(certificate=certificate, sequence=i, due_date=add_months(issued_on, months))

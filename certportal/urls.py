@@ -10,4 +10,5 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", views.home, name="home"),
     path("admin/", admin.site.urls),
+    path("", include("certificates.urls")),
 ]

@@ -1,0 +1,205 @@
+from django import forms
+from django.contrib import admin, messages
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from simple_history.admin import SimpleHistoryAdmin
+
+from certportal.workflow import TransitionError
+
+from ..models import (
+    Certificate,
+    CertificateNumberSequence,
+    CertificateStatusChange,
+    Decision,
+    SurveillanceReview,
+    VerificationLookup,
+)
+from . import register_export
+
+MANAGE = "certificates.change_certificate"
+
+
+@admin.register(Decision)
+class DecisionAdmin(SimpleHistoryAdmin):
+    list_display = ["application", "outcome", "grade", "decided_by", "decided_at"]
+    list_select_related = ["application", "decided_by"]
+    raw_id_fields = ["application", "decided_by"]
+    readonly_fields = ["application", "outcome", "recommended_grade", "grade", "reason", "decided_by", "decided_at"]
+
+    def has_add_permission(self, request):
+        return False  # decisions are taken on the case file
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class CertificateStatusChangeInline(admin.TabularInline):
+    model = CertificateStatusChange
+    extra = 0
+    can_delete = False
+    fields = ["at", "from_status", "to_status", "by", "reason"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class SurveillanceInline(admin.TabularInline):
+    model = SurveillanceReview
+    extra = 0
+    can_delete = False
+    fields = ["sequence", "due_date", "status", "audit", "completed_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=gettext_lazy("Reason"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+
+
+class TrackingForm(forms.Form):
+    tracking_number = forms.CharField(label=gettext_lazy("Tracking number"), max_length=60)
+
+
+# action name → (method, label, form class, the keyword the form's field is passed as)
+ACTIONS = {
+    "suspend": ("suspend", gettext_lazy("Suspend"), ReasonForm, "reason"),
+    "restore": ("restore", gettext_lazy("Restore"), ReasonForm, "reason"),
+    "withdraw": ("withdraw", gettext_lazy("Withdraw (revoke)"), ReasonForm, "reason"),
+    "cancel": ("cancel", gettext_lazy("Cancel at the holder's request"), ReasonForm, "reason"),
+    "posted": ("mark_posted", gettext_lazy("Record posting"), TrackingForm, "tracking_number"),
+}
+
+
+@admin.register(Certificate)
+class CertificateAdmin(SimpleHistoryAdmin):
+    list_display = ["number", "holder_name", "holder_credit_code", "grade", "status", "issued_on", "expires_on"]
+    list_filter = ["status", "grade"]
+    search_fields = ["number", "holder_name", "holder_credit_code"]
+    list_select_related = ["organization"]
+    show_full_result_count = False
+    raw_id_fields = ["application", "decision", "organization", "supersedes"]
+    readonly_fields = [
+        "number",
+        "application",
+        "decision",
+        "organization",
+        "holder_name",
+        "holder_credit_code",
+        "holder_address",
+        "scope",
+        "standard_edition",
+        "grade",
+        "score",
+        "issued_on",
+        "expires_on",
+        "status",
+        "status_changed_at",
+        "verification_token",
+        "pdf",
+        "pdf_sha256",
+        "supersedes",
+        "delivery_method",
+        "delivery_address",
+        "delivery_recipient",
+        "delivery_phone",
+        "tracking_number",
+        "posted_at",
+        "pdf_attempts",
+    ]
+    inlines = [SurveillanceInline, CertificateStatusChangeInline]
+    change_form_template = "admin/certificates/certificate/change_form.html"
+    change_list_template = "admin/certificates/certificate/change_list.html"
+
+    def has_add_permission(self, request):
+        return False  # certificates come from granting decisions
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path("<int:pk>/act/<str:action>/", wrap(self.action_view), name="certificates_certificate_act"),
+            path("export/<str:fmt>/", wrap(self.export_view), name="certificates_certificate_export"),
+        ] + super().get_urls()
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = {**(extra_context or {}), "certificate_actions": ACTIONS.items()}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def action_view(self, request, pk, action):
+        if action not in ACTIONS or not request.user.has_perm(MANAGE):
+            messages.error(request, _("You may not do this."))
+            return redirect("admin:certificates_certificate_change", pk)
+        certificate = self.get_object(request, str(pk))
+        if certificate is None:
+            return redirect("admin:certificates_certificate_changelist")
+        method, label, form_class, keyword = ACTIONS[action]
+        form = form_class(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                getattr(certificate, method)(by=request.user, **{keyword: form.cleaned_data[keyword]})
+            except TransitionError as error:
+                messages.error(request, error.message)
+            else:
+                messages.success(request, _("Done: %(action)s.") % {"action": label})
+                return redirect("admin:certificates_certificate_change", pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "original": certificate,
+            "title": f"{label}: {certificate.number}",
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/certificates/certificate/action.html", context)
+
+    def export_view(self, request, fmt):
+        if not request.user.has_perm("certificates.view_certificate"):
+            messages.error(request, _("You may not do this."))
+            return redirect("admin:index")
+        queryset = self.get_changelist_instance(request).get_queryset(request)
+        return register_export.response(queryset, fmt)
+
+
+@admin.register(SurveillanceReview)
+class SurveillanceReviewAdmin(SimpleHistoryAdmin):
+    list_display = ["certificate", "sequence", "due_date", "status"]
+    list_filter = ["status"]
+    list_select_related = ["certificate"]
+    raw_id_fields = ["certificate", "audit"]
+    readonly_fields = ["certificate", "sequence", "status", "audit", "completed_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(CertificateNumberSequence)
+class CertificateNumberSequenceAdmin(admin.ModelAdmin):
+    list_display = ["year", "last_value"]
+    readonly_fields = ["year", "last_value"]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(VerificationLookup)
+class VerificationLookupAdmin(admin.ModelAdmin):
+    list_display = ["at", "kind", "query", "found", "certificate", "ip_address"]
+    list_filter = ["kind", "found"]
+    list_select_related = ["certificate"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,54 @@
+"""The certificate PDF: bilingual, A4 landscape, with a QR code to the public verification page."""
+
+import base64
+
+import segno
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.urls import reverse
+from django.utils import translation
+
+from certportal.pdf import render_pdf
+
+from .models import Certificate
+
+GRADE_STARS = {"compliant": 0, "three_star": 3, "four_star": 4, "five_star": 5}
+GRADE_ZH = {"compliant": "达标级", "three_star": "三星级", "four_star": "四星级", "five_star": "五星级"}
+GRADE_EN = {
+    "compliant": "Compliance level",
+    "three_star": "Three-star",
+    "four_star": "Four-star",
+    "five_star": "Five-star",
+}
+
+
+def verification_url(certificate: Certificate) -> str:
+    return settings.SITE_URL + reverse("certificates:verify", args=[certificate.verification_token])
+
+
+def _data_uri(static_path: str, mime: str) -> str:
+    with open(finders.find(static_path), "rb") as f:
+        return f"data:{mime};base64," + base64.b64encode(f.read()).decode()
+
+
+def certificate_context(certificate: Certificate) -> dict:
+    url = verification_url(certificate)
+    categories = list(certificate.application.categories.all())
+    return {
+        "certificate": certificate,
+        "categories_zh": "、".join(c.name_zh for c in categories),
+        "categories_en": "; ".join(c.name_en for c in categories),
+        "grade_zh": GRADE_ZH[certificate.grade],
+        "grade_en": GRADE_EN[certificate.grade],
+        "stars": range(GRADE_STARS[certificate.grade]),
+        "qr_data_uri": segno.make(url, error="m").svg_data_uri(scale=4, border=0, dark="#0b2545"),
+        "verification_url": url,
+        "logo_data_uri": _data_uri("img/logo.svg", "image/svg+xml"),
+        "body_name": settings.CERTIFICATION_BODY_NAME,
+        "body_name_en": settings.CERTIFICATION_BODY_NAME_EN,
+    }
+
+
+def render_certificate(certificate: Certificate, *, fetcher=None) -> bytes:
+    with translation.override("zh-hans"):  # the layout is bilingual; dates and numbers in Chinese style
+        return render_pdf("certificates/certificate_pdf.html", certificate_context(certificate), fetcher=fetcher)

@@ -1,0 +1,85 @@
+"""The holder's pages: its certificates, their surveillance cycle, the PDF and the paper delivery."""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from certportal.downloads import attachment_response
+from certportal.workflow import TransitionError
+
+from .models import Certificate, DeliveryMethod
+
+
+class DeliveryForm(forms.Form):
+    method = forms.ChoiceField(
+        label=gettext_lazy("How should the paper certificate reach you?"),
+        choices=DeliveryMethod.choices,
+        widget=forms.RadioSelect,
+    )
+    recipient = forms.CharField(label=gettext_lazy("Recipient"), max_length=100, required=False)
+    phone = forms.CharField(label=gettext_lazy("Recipient phone"), max_length=30, required=False)
+    address = forms.CharField(
+        label=gettext_lazy("Postal address"), widget=forms.Textarea(attrs={"rows": 2}), max_length=300, required=False
+    )
+
+
+@login_required
+@require_GET
+def certificate_list(request):
+    certificates = Certificate.objects.visible_to(request.user).order_by("-issued_on", "-pk")
+    return render(request, "certificates/certificate_list.html", {"certificates": certificates})
+
+
+@login_required
+@require_GET
+def certificate_detail(request, pk):
+    certificate = get_object_or_404(
+        Certificate.objects.visible_to(request.user).select_related("superseded_by", "supersedes"), pk=pk
+    )
+    initial = {
+        "method": certificate.delivery_method or DeliveryMethod.PICKUP,
+        "address": certificate.delivery_address,
+        "recipient": certificate.delivery_recipient,
+        "phone": certificate.delivery_phone,
+    }
+    return render(
+        request,
+        "certificates/certificate_detail.html",
+        {
+            "certificate": certificate,
+            "reviews": certificate.surveillance_reviews.all(),
+            "changes": certificate.status_changes.all(),
+            "delivery_form": DeliveryForm(initial=initial),
+        },
+    )
+
+
+@login_required
+@require_GET
+def certificate_pdf(request, pk):
+    certificate = get_object_or_404(Certificate.objects.visible_to(request.user), pk=pk)
+    if not certificate.pdf:
+        raise Http404
+    return attachment_response(certificate.pdf, f"{certificate.number}.pdf", "application/pdf")
+
+
+@login_required
+@require_POST
+def choose_delivery(request, pk):
+    certificate = get_object_or_404(Certificate.objects.visible_to(request.user), pk=pk)
+    form = DeliveryForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Please choose how the certificate should be delivered."))
+        return redirect("certificates:detail", pk=pk)
+    try:
+        certificate.choose_delivery(by=request.user, **form.cleaned_data)
+    except TransitionError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Delivery choice saved."))
+    return redirect("certificates:detail", pk=pk)

@@ -1,0 +1,68 @@
+import hashlib
+import logging
+
+from celery import shared_task
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+
+from .models import Certificate
+
+logger = logging.getLogger(__name__)
+MAX_ATTEMPTS = 3
+
+
+@shared_task(
+    acks_late=True,
+    reject_on_worker_lost=True,
+    soft_time_limit=30,
+    time_limit=60,
+    autoretry_for=(OSError,),
+    retry_backoff=True,
+    retry_backoff_max=600,
+    max_retries=5,
+)
+def render_certificate_pdf(certificate_id: int) -> str:
+    """Render and store a certificate's PDF once; safe to run twice or after a crash."""
+    with transaction.atomic():
+        certificate = Certificate.objects.select_for_update().get(pk=certificate_id)
+        if certificate.pdf:
+            return "exists"
+        # Count starts, so a render that kills its worker (e.g. out of memory) is not requeued forever.
+        certificate.pdf_attempts += 1
+        certificate.save(update_fields=["pdf_attempts"])
+    if certificate.pdf_attempts > MAX_ATTEMPTS:
+        logger.error("certificate %s: PDF not rendered after %d attempts", certificate.number, MAX_ATTEMPTS)
+        return "gave-up"
+    key = certificate.pdf_storage_key
+    if default_storage.exists(key):  # an earlier attempt stored it but died before recording it
+        with default_storage.open(key, "rb") as f:
+            data = f.read()
+    else:
+        from .pdf import render_certificate
+
+        data = render_certificate(certificate)
+        key = default_storage.save(key, ContentFile(data))
+    recorded = certificate.record_pdf(key, hashlib.sha256(data).hexdigest())
+    return "rendered" if recorded else "exists"
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, soft_time_limit=300, time_limit=360)
+def build_decision_dossier(dossier_id: int) -> str:
+    """Build one dossier ZIP; a second delivery of the task finds it done or in progress."""
+    from .dossier import build
+    from .models import DecisionDossier
+
+    with transaction.atomic():
+        dossier = DecisionDossier.objects.select_for_update().get(pk=dossier_id)
+        if dossier.status != DecisionDossier.Status.QUEUED:
+            return dossier.status
+        dossier.status = DecisionDossier.Status.BUILDING
+        dossier.save(update_fields=["status"])
+    try:
+        build(dossier)
+    except Exception as error:
+        dossier.status, dossier.error = DecisionDossier.Status.FAILED, str(error)[:2000]
+        dossier.save(update_fields=["status", "error"])
+        raise
+    return dossier.status

@@ -1,0 +1,128 @@
+"""Public pages: the certificate register and the verification page the QR code points to (no login)."""
+
+import hashlib
+
+from django import forms
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from applications import uscc
+from certportal.ratelimit import allow, client_ip
+
+from .models import Certificate, SurveillanceReview, VerificationLookup
+
+LOOKUPS_PER_MINUTE = 30
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(
+        label=gettext_lazy("Certificate number, enterprise name or credit code"),
+        max_length=100,
+        min_length=2,
+        strip=True,
+    )
+
+
+class CompareForm(forms.Form):
+    pdf = forms.FileField(label=gettext_lazy("Certificate PDF"))
+
+    def clean_pdf(self):
+        upload = self.cleaned_data["pdf"]
+        if upload.size > 10 * 1024 * 1024:
+            raise forms.ValidationError(_("The file is larger than 10 MB; a certificate PDF is much smaller."))
+        if upload.read(5) != b"%PDF-":
+            raise forms.ValidationError(_("This file is not a PDF."))
+        upload.seek(0)
+        return upload
+
+
+def _rate_limited(request):
+    if allow(f"verify:{client_ip(request)}", limit=LOOKUPS_PER_MINUTE, window=60):
+        return None
+    return render(request, "certificates/rate_limited.html", status=429)
+
+
+def _log(request, kind, query, certificate=None):
+    VerificationLookup.objects.create(
+        kind=kind,
+        query=query[:200],
+        certificate=certificate,
+        found=certificate is not None,
+        ip_address=client_ip(request) or None,
+    )
+
+
+def _certificate_for(token):
+    return Certificate.objects.select_related("superseded_by", "supersedes").filter(verification_token=token).first()
+
+
+def _verify_context(certificate, **extra):
+    last_review = (
+        SurveillanceReview.objects.filter(certificate=certificate, status=SurveillanceReview.Status.COMPLETED)
+        .order_by("-completed_at")
+        .first()
+    )
+    return {"certificate": certificate, "last_review": last_review, "compare_form": CompareForm(), **extra}
+
+
+@require_GET
+def verify(request, token):
+    """The truth about one certificate, whatever its status; an unknown token says only that."""
+    if limited := _rate_limited(request):
+        return limited
+    certificate = _certificate_for(token)
+    _log(request, VerificationLookup.Kind.VERIFY, token, certificate)
+    if certificate is None:
+        return render(request, "certificates/verify_unknown.html", status=404)
+    return render(request, "certificates/verify.html", _verify_context(certificate))
+
+
+@require_POST
+def compare_pdf(request, token):
+    """Compare an uploaded PDF's SHA-256 with the issued one; the file is not stored."""
+    if limited := _rate_limited(request):
+        return limited
+    certificate = _certificate_for(token)
+    if certificate is None:
+        return render(request, "certificates/verify_unknown.html", status=404)
+    form = CompareForm(request.POST, request.FILES)
+    result = None
+    if form.is_valid():
+        digest = hashlib.sha256()
+        for chunk in form.cleaned_data["pdf"].chunks():
+            digest.update(chunk)
+        result = {"sha256": digest.hexdigest(), "matches": digest.hexdigest() == certificate.pdf_sha256}
+        _log(request, VerificationLookup.Kind.COMPARE, result["sha256"], certificate)
+    context = _verify_context(certificate, compare_result=result)
+    context["compare_form"] = form
+    return render(request, "certificates/verify.html", context, status=200 if form.is_valid() else 400)
+
+
+@require_GET
+def register(request):
+    """Search the public register by certificate number, enterprise name or credit code."""
+    form = SearchForm(request.GET or None)
+    page = None
+    if form.is_bound:
+        if limited := _rate_limited(request):
+            return limited
+        if form.is_valid():
+            q = form.cleaned_data["q"]
+            code = uscc.normalize(q)
+            results = Certificate.objects.filter(
+                Q(number__iexact=q) | Q(holder_credit_code=code) | Q(holder_name__icontains=q)
+            ).order_by("-issued_on", "-pk")
+            page = Paginator(results, 20).get_page(request.GET.get("page"))
+            _log(
+                request, VerificationLookup.Kind.SEARCH, q, page.object_list[0] if len(page.object_list) == 1 else None
+            )
+    return render(
+        request,
+        "certificates/register.html",
+        {"form": form, "page": page, "body_name": settings.CERTIFICATION_BODY_NAME},
+    )

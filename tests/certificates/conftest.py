@@ -1,0 +1,29 @@
+import datetime
+from decimal import Decimal
+
+import pytest
+import time_machine
+
+from applications.models import Application
+from certificates import services
+from tests.factories import in_state
+
+
+@pytest.fixture
+def make_certificate(decision_maker):
+    def make(organization=None, grade="four_star", when=None, **kwargs):
+        extra = {"organization": organization} if organization else {}
+        application = in_state(
+            Application.Status.AWAITING_DECISION, grade=grade, score=Decimal("91.50"), **extra, **kwargs
+        )
+        if when:
+            with time_machine.travel(when):
+                return services.grant_certification(application=application, by=decision_maker)
+        return services.grant_certification(application=application, by=decision_maker)
+
+    return make
+
+
+@pytest.fixture
+def certificate(make_certificate, organization):
+    return make_certificate(organization, when=datetime.datetime(2026, 5, 6, 10, tzinfo=datetime.UTC))
