@@ -1,9 +1,20 @@
 import os
 
 from celery import Celery
+from celery.signals import worker_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "certportal.settings")
 
 app = Celery("certportal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@worker_init.connect
+def refuse_to_start_without_pdf_support(**kwargs):
+    """A worker renders certificates: it must not start if the fast font subsetter is missing (PDF-3)."""
+    from django.core.checks import run_checks
+
+    errors = run_checks(tags=["pdf"])
+    if errors:
+        raise SystemExit("certportal worker refuses to start:\n" + "\n".join(str(e) for e in errors))

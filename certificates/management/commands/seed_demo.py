@@ -17,7 +17,7 @@ from accounts import roles
 from accounts.models import User
 from applications.models import Application, Membership, Organization, ServiceCategory
 from audits import services as audit_services
-from audits.models import ItemScore
+from audits.models import AuditorProfile, ItemScore
 from certificates import services as certificate_services
 
 PASSWORD = "certportal-demo-2026"  # noqa: S105 - printed demo credentials
@@ -63,6 +63,12 @@ class Command(BaseCommand):
                 ("demo-colleague", Membership.Role.MEMBER),
             ):
                 Membership.objects.get_or_create(user=users[username], defaults={"organization": org, "role": role})
+            profile, _created = AuditorProfile.objects.get_or_create(
+                user=users["demo-auditor"], defaults={"registration_number": "2026-ASS-0001"}
+            )
+            profile.competences.add(
+                *ServiceCategory.objects.filter(code__in=["household_appliances", "consumer_electronics"])
+            )
             if not org.applications.exists():
                 self._applications(org, users)
         self.stdout.write(self.style.SUCCESS(f"Demo data ready. Logins (password for all: {PASSWORD}):"))
