@@ -1,7 +1,35 @@
-from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
+import datetime
+from decimal import Decimal
 
-from .models import Audit, AuditTeamMember, Indicator, IndicatorSet, ItemScore, Nonconformity, SpecialFinding
+from django import forms
+from django.conf import settings
+from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts import roles
+from applications.models import Application, ManDayRule
+from certportal.history import ReadOnlyHistoryAdmin
+from certportal.workflow import TransitionError
+
+from . import services
+from .models import (
+    Audit,
+    AuditorProfile,
+    AuditTeamMember,
+    ConflictOfInterest,
+    Indicator,
+    IndicatorSet,
+    ItemScore,
+    Nonconformity,
+    SpecialFinding,
+)
 
 
 class IndicatorInline(admin.TabularInline):
@@ -31,21 +59,173 @@ class IndicatorSetAdmin(admin.ModelAdmin):
 class TeamInline(admin.TabularInline):
     model = AuditTeamMember
     extra = 0
-    raw_id_fields = ["auditor"]
+    can_delete = False
+    fields = ["auditor", "role"]
+    readonly_fields = fields  # the team is chosen on the planning page, where the rules are checked
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+def auditors():
+    return get_user_model().objects.filter(groups__name=roles.AUDITOR, is_active=True).order_by("username")
+
+
+class AuditPlanForm(forms.Form):
+    lead = forms.ModelChoiceField(label=gettext_lazy("Team leader"), queryset=auditors())
+    members = forms.ModelMultipleChoiceField(
+        label=gettext_lazy("Other auditors"),
+        queryset=auditors(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    start = forms.DateField(label=gettext_lazy("First day on site"), widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=gettext_lazy("Last day on site"), widget=forms.DateInput(attrs={"type": "date"}))
+    onsite_man_days = forms.DecimalField(
+        label=gettext_lazy("On-site man-days"),
+        max_digits=4,
+        decimal_places=1,
+        min_value=Decimal("0.5"),
+        max_value=Decimal("99"),
+    )
+
+    def __init__(self, *args, application: Application, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.application = application
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if start and start < timezone.localdate():
+            self.add_error("start", _("The audit cannot start in the past."))
+        if start and end and end < start:
+            self.add_error("end", _("The end date cannot be before the start date."))
+        lead = data.get("lead")
+        if lead is not None:
+            for problem in services.auditor_problems(lead, self.application):
+                self.add_error("lead", problem)
+        for member in data.get("members", []):
+            if member != lead:
+                for problem in services.auditor_problems(member, self.application):
+                    self.add_error("members", problem)
+        return data
 
 
 @admin.register(Audit)
-class AuditAdmin(SimpleHistoryAdmin):
+class AuditAdmin(ReadOnlyHistoryAdmin):
     list_display = ["__str__", "kind", "status", "planned_start", "planned_end", "score", "grade"]
     list_filter = ["status", "kind"]
     list_select_related = ["application"]
+    date_hierarchy = "planned_start"
     raw_id_fields = ["application", "created_by"]
-    readonly_fields = ["status", "score", "grade", "submitted_at"]
+    readonly_fields = [
+        "application",
+        "kind",
+        "indicator_set",
+        "status",
+        "score",
+        "grade",
+        "submitted_at",
+        "created_by",
+    ]
     inlines = [TeamInline]
+    history_list_display = ["status", "planned_start", "planned_end"]
+
+    def has_add_permission(self, request):
+        return False  # audits are planned from the application page, where the team rules are checked
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_urls(self):
+        plan = self.admin_site.admin_view(self.plan_view)
+        return [path("plan/<int:application_id>/", plan, name="audits_audit_plan"), *super().get_urls()]
+
+    def plan_view(self, request, application_id):
+        """Choose the team, the dates and the man-days for a paid application; the rules explain any refusal."""
+        if not request.user.has_perm("audits.plan_audit"):
+            raise PermissionDenied
+        application = get_object_or_404(Application.objects.select_related("organization"), pk=application_id)
+        back = reverse("admin:applications_application_change", args=[application.pk])
+        if application.status != Application.Status.PAID:
+            messages.error(
+                request,
+                _("An audit is planned once the fee is paid; this application's status is “%(status)s”.")
+                % {"status": application.get_status_display()},
+            )
+            return redirect(back)
+        form = AuditPlanForm(request.POST or None, application=application, initial=_suggestion(application))
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.plan_audit(
+                    application=application, by=request.user, kind=application.kind, **form.cleaned_data
+                )
+            except TransitionError as error:
+                messages.error(request, error.message)
+            else:
+                messages.success(request, _("The audit is planned and the applicant was told the dates."))
+                return redirect(back)
+        return TemplateResponse(
+            request, "admin/audits/audit/plan.html", _plan_context(self, request, application, form)
+        )
+
+
+def _suggestion(application: Application) -> dict:
+    start = timezone.localdate() + datetime.timedelta(days=14)
+    initial = {"start": start, "end": start + datetime.timedelta(days=1)}
+    try:
+        rule = ManDayRule.for_employees(application.employee_count or 1)
+        initial["onsite_man_days"] = rule.onsite_for(application.kind)
+    except TransitionError:
+        pass  # the page says the table is empty; the reviewer types the figure
+    return initial
+
+
+def _plan_context(model_admin, request, application, form) -> dict:
+    candidates = [(user, services.auditor_problems(user, application)) for user in auditors()]
+    return {
+        **model_admin.admin_site.each_context(request),
+        "opts": Audit._meta,
+        "title": _("Plan the audit of %(reference)s") % {"reference": application.reference},
+        "application": application,
+        "categories": list(application.categories.all()),
+        "form": form,
+        "candidates": candidates,
+        "suggested_man_days": _suggestion(application).get("onsite_man_days"),
+        "rotation_cycles": settings.AUDITOR_ROTATION_CYCLES,
+        "media": model_admin.media + form.media,
+    }
+
+
+class ConflictInline(admin.TabularInline):
+    model = ConflictOfInterest
+    extra = 0
+    fields = ["organization", "reason", "declared_on", "ends_on"]
+    autocomplete_fields = ["organization"]
+
+
+@admin.register(AuditorProfile)
+class AuditorProfileAdmin(ReadOnlyHistoryAdmin):
+    list_display = ["user", "registration_number", "competence_list", "conflict_count"]
+    search_fields = ["user__username", "user__full_name", "registration_number"]
+    autocomplete_fields = ["user"]
+    filter_horizontal = ["competences"]
+    inlines = [ConflictInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("user").prefetch_related("competences", "conflicts")
+
+    @admin.display(description=gettext_lazy("competence categories"))
+    def competence_list(self, obj):
+        return ", ".join(str(c) for c in obj.competences.all()) or "–"
+
+    @admin.display(description=gettext_lazy("conflicts declared"))
+    def conflict_count(self, obj):
+        return len(obj.conflicts.all())
 
 
 @admin.register(ItemScore)
-class ItemScoreAdmin(SimpleHistoryAdmin):
+class ItemScoreAdmin(ReadOnlyHistoryAdmin):
     list_display = ["audit", "indicator", "points", "not_applicable"]
     list_select_related = ["audit__application", "indicator"]
     raw_id_fields = ["audit", "indicator", "updated_by"]
@@ -59,7 +239,7 @@ class SpecialFindingAdmin(admin.ModelAdmin):
 
 
 @admin.register(Nonconformity)
-class NonconformityAdmin(SimpleHistoryAdmin):
+class NonconformityAdmin(ReadOnlyHistoryAdmin):
     list_display = ["__str__", "audit", "severity", "status", "due_date"]
     list_filter = ["status", "severity"]
     list_select_related = ["audit__application"]

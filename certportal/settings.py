@@ -214,3 +214,23 @@ LOGGING = {
 
 # Certificate numbers: {year} and {seq} are filled in; numbers are gap-free per year.
 CERTIFICATE_NUMBER_PATTERN = env.str("CERTIFICATE_NUMBER_PATTERN", default="CP-{year}-{seq:06d}")
+
+# --- Staff back office (issue 4): review deadlines, auditor rotation, exports.
+# Days an application may stay in a state before the admin highlights it as late ("default": other open states).
+REVIEW_SLA_DAYS = {
+    "default": 14,
+    "submitted": 5,
+    "returned": 30,
+    "accepted": 30,
+    "paid": 10,
+    "audit_planned": 60,
+    "audit_reported": 10,
+    "corrective_action": 90,
+    "awaiting_decision": 10,
+}
+# An auditor who was on the team of each of an organization's last N certification cycles must sit this one out.
+AUDITOR_ROTATION_CYCLES = env.int("AUDITOR_ROTATION_CYCLES", default=2)
+SURVEILLANCE_DUE_SOON_DAYS = env.int("SURVEILLANCE_DUE_SOON_DAYS", default=60)
+EXPORT_XLSX_MAX_ROWS = env.int("EXPORT_XLSX_MAX_ROWS", default=100_000)
+# History is for reading: reverting a workflow object from its history would bypass the transitions.
+SIMPLE_HISTORY_REVERT_DISABLED = True

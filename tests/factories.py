@@ -103,3 +103,30 @@ class AuditFactory(factory.django.DjangoModelFactory):
     planned_end = datetime.date(2026, 12, 2)
     onsite_man_days = Decimal("2")
     created_by = factory.SubFactory(UserFactory)
+
+
+# --- staff back office (issue 4) -------------------------------------------------------------------------------
+
+
+class AuditorProfileFactory(factory.django.DjangoModelFactory):
+    """An auditor (user in the auditor group) with a profile; `competences=[...]` sets the categories."""
+
+    class Meta:
+        model = "audits.AuditorProfile"
+        skip_postgeneration_save = True
+
+    user = factory.SubFactory(UserFactory, role="auditor")
+
+    @factory.post_generation
+    def competences(self, create, extracted, **kwargs):
+        if extracted:
+            self.competences.set(extracted)
+
+
+class ConflictOfInterestFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "audits.ConflictOfInterest"
+
+    profile = factory.SubFactory(AuditorProfileFactory)
+    organization = factory.SubFactory(OrganizationFactory)
+    reason = "曾为该企业提供咨询服务"

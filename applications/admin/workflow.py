@@ -1,0 +1,134 @@
+"""Material items, files and payments on their own lists (queues across applications), with their history."""
+
+from django.contrib import admin, messages
+from django.db import transaction
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from certportal.history import ReadOnlyHistoryAdmin
+from certportal.workflow import TransitionError
+
+from ..models import MaterialFile, MaterialItem, Payment
+from . import decisions, permissions
+
+
+class ApplicationLinkMixin:
+    @admin.display(description=gettext_lazy("application"), ordering="application")
+    def application_link(self, obj):
+        url = reverse("admin:applications_application_change", args=[obj.application_id])
+        return format_html('<a href="{}">{}</a>', url, obj.application.reference)
+
+
+@admin.register(MaterialItem)
+class MaterialItemAdmin(ApplicationLinkMixin, ReadOnlyHistoryAdmin):
+    list_display = ["application_link", "material_type", "status", "reviewed_by", "reviewed_at"]
+    list_filter = ["status", "material_type"]
+    list_select_related = ["application", "material_type", "reviewed_by"]
+    show_full_result_count = False
+    raw_id_fields = ["application", "reviewed_by"]
+    readonly_fields = ["application", "material_type", "status", "reason", "reviewed_by", "reviewed_at", "to_reconfirm"]
+    history_list_display = ["status", "reason"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False  # decisions are the buttons on the application page
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(MaterialFile)
+class MaterialFileAdmin(admin.ModelAdmin):
+    list_display = ["original_name", "item", "version", "size", "uploaded_by", "uploaded_at"]
+    list_select_related = ["item__material_type", "item__application", "uploaded_by"]
+    show_full_result_count = False
+    readonly_fields = [
+        "item",
+        "version",
+        "download",
+        "original_name",
+        "content_type",
+        "size",
+        "sha256",
+        "uploaded_by",
+        "uploaded_at",
+    ]
+    exclude = ["file"]
+
+    @admin.display(description=gettext_lazy("file"))
+    def download(self, obj):
+        url = reverse("admin:applications_application_material_file", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, _("Download"))
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Payment)
+class PaymentAdmin(ApplicationLinkMixin, ReadOnlyHistoryAdmin):
+    list_display = ["reference", "application_link", "amount", "method", "status", "receipt_uploaded_at"]
+    list_filter = ["status", "method"]
+    search_fields = ["=reference"]
+    list_select_related = ["application"]
+    show_full_result_count = False
+    raw_id_fields = ["application", "quote"]
+    readonly_fields = [
+        "application",
+        "quote",
+        "amount",
+        "method",
+        "reference",
+        "status",
+        "receipt_link",
+        "receipt_uploaded_at",
+        "reason",
+        "decided_by",
+        "decided_at",
+        "created_at",
+    ]
+    exclude = ["receipt", "receipt_name"]
+    actions = ["confirm_selected"]
+    history_list_display = ["status", "reason"]
+
+    @admin.display(description=gettext_lazy("receipt"))
+    def receipt_link(self, obj):
+        if not obj.receipt:
+            return "–"
+        url = reverse("admin:applications_application_receipt", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, obj.receipt_name or _("Download"))
+
+    @admin.action(description=gettext_lazy("Confirm the selected payments"), permissions=["confirm"])
+    def confirm_selected(self, request, queryset):
+        done = 0
+        for payment in queryset.select_related("application").order_by("pk"):
+            try:
+                with transaction.atomic():
+                    decisions.confirm_payment(payment, by=request.user)
+            except TransitionError as error:
+                messages.error(request, f"{payment.reference}: {error.message}")
+            else:
+                done += 1
+        if done:
+            messages.success(request, _("%(count)d payments confirmed.") % {"count": done})
+
+    def has_confirm_permission(self, request):
+        return permissions.can_confirm_payment(request.user)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,134 @@
+"""The staff dashboard: where the work stands today, across applications, payments, audits and surveillance.
+
+It lives here, above the apps, because it reads all of them (applications never imports audits or certificates).
+"""
+
+import datetime
+
+from django.conf import settings
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count
+from django.db.models.functions import TruncMonth
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from applications.admin.changelist import late_q
+from applications.models import Application, Grade, Payment
+from audits.models import Audit
+from certificates.models import SurveillanceReview
+
+LIST_LENGTH = 10
+
+
+def dashboard(request):
+    if not request.user.has_perm("applications.view_application"):
+        raise PermissionDenied
+    today = timezone.localdate()
+    late = Application.objects.filter(late_q())
+    payments = Payment.objects.filter(status=Payment.Status.RECEIPT_UPLOADED)
+    month_start = today.replace(day=1)
+    month_end = (month_start + datetime.timedelta(days=32)).replace(day=1) - datetime.timedelta(days=1)
+    audits = Audit.objects.filter(planned_start__lte=month_end, planned_end__gte=month_start)
+    surveillance = SurveillanceReview.objects.exclude(status=SurveillanceReview.Status.COMPLETED).filter(
+        due_date__lte=today + datetime.timedelta(days=settings.SURVEILLANCE_DUE_SOON_DAYS)
+    )
+    context = {
+        **admin.site.each_context(request),
+        "title": _("Staff dashboard"),
+        "today": today,
+        "state_counts": state_counts(),
+        "late_count": late.count(),
+        "late": late.select_related("organization").order_by("status_changed_at")[:LIST_LENGTH],
+        "payments_count": payments.count(),
+        "payments": payments.select_related("application").order_by("receipt_uploaded_at")[:LIST_LENGTH],
+        "audits": audits.select_related("application").prefetch_related("team__auditor").order_by("planned_start"),
+        "surveillance_count": surveillance.count(),
+        "surveillance": surveillance.select_related("certificate").order_by("due_date")[:LIST_LENGTH],
+        "surveillance_days": settings.SURVEILLANCE_DUE_SOON_DAYS,
+        "monthly_chart": bar_chart(applications_per_month(today)),
+        "grade_chart": bar_chart(grade_distribution()),
+        "changelist_url": reverse("admin:applications_application_changelist"),
+    }
+    return TemplateResponse(request, "admin/staff/dashboard.html", context)
+
+
+def state_counts() -> list[dict]:
+    counts = dict(Application.objects.order_by().values_list("status").annotate(n=Count("pk")))
+    return [{"status": status, "label": status.label, "count": counts.get(status, 0)} for status in Application.Status]
+
+
+def applications_per_month(today: datetime.date, months: int = 12) -> list[dict]:
+    """Applications first submitted in each of the last `months` months, oldest first."""
+    firsts = [today.replace(day=1)]
+    for _i in range(months - 1):
+        firsts.insert(0, (firsts[0] - datetime.timedelta(days=1)).replace(day=1))
+    start = timezone.make_aware(datetime.datetime.combine(firsts[0], datetime.time()))
+    rows = (
+        Application.objects.filter(submitted_at__gte=start)
+        .annotate(month=TruncMonth("submitted_at", tzinfo=timezone.get_current_timezone()))
+        .order_by()
+        .values_list("month")
+        .annotate(n=Count("pk"))
+    )
+    counts = {month.date() if isinstance(month, datetime.datetime) else month: n for month, n in rows}
+    return [
+        {
+            "label": f"{first:%m}",
+            "sublabel": str(first.year) if first.month == 1 or first == firsts[0] else "",
+            "title": f"{first:%Y-%m}",
+            "value": counts.get(first, 0),
+        }
+        for first in firsts
+    ]
+
+
+def grade_distribution() -> list[dict]:
+    """Grades of the certified applications, lowest grade first."""
+    counts = dict(
+        Application.objects.filter(status=Application.Status.CERTIFIED)
+        .order_by()
+        .values_list("grade")
+        .annotate(n=Count("pk"))
+    )
+    return [{"label": str(grade.label), "value": counts.get(grade, 0)} for grade in Grade]
+
+
+def bar_chart(data: list[dict], *, width: int = 560, height: int = 210, gutter: int = 36) -> dict:
+    """Geometry of a vertical bar chart for an inline SVG drawn by the template (no script involved).
+
+    `data` holds one dict per bar: label, value, and optionally sublabel (a second line) and title (tooltip).
+    """
+    top = max((d["value"] for d in data), default=0) or 1
+    slot = width / max(len(data), 1)
+    bar = slot * 0.6
+    plot = height - 2 * gutter
+    bars = []
+    for index, d in enumerate(data):
+        bar_height = round(plot * d["value"] / top, 1)
+        x = round(index * slot + (slot - bar) / 2, 1)
+        y = round(gutter + plot - bar_height, 1)
+        bars.append(
+            {
+                "title": d.get("title") or d["label"],
+                "sublabel": d.get("sublabel", ""),
+                **d,
+                "x": x,
+                "y": y,
+                "value_y": round(y - 4, 1),
+                "width": round(bar, 1),
+                "height": bar_height,
+                "center": round(x + bar / 2, 1),
+            }
+        )
+    return {
+        "bars": bars,
+        "width": width,
+        "height": height,
+        "baseline": height - gutter,
+        "label_y": height - gutter + 15,
+        "sublabel_y": height - gutter + 29,
+        "total": sum(d["value"] for d in data),
+    }
