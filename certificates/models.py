@@ -5,7 +5,7 @@ from django.conf import settings
 from django.db import models, transaction
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -68,7 +68,7 @@ class Certificate(models.Model):
     class Status(models.TextChoices):
         ACTIVE = "active", _("Valid")
         SUSPENDED = "suspended", _("Suspended")
-        WITHDRAWN = "withdrawn", _("Withdrawn")
+        WITHDRAWN = "withdrawn", pgettext_lazy("certificate status", "Withdrawn")
         EXPIRED = "expired", _("Expired")
         CANCELLED = "cancelled", _("Cancelled")
 
@@ -210,6 +210,20 @@ class Certificate(models.Model):
         return True
 
     record_pdf.alters_data = True
+
+    @transaction.atomic
+    def change_grade(self, *, by, grade: str, reason: str) -> None:
+        """A surveillance audit moved the grade up or down; the reason is kept in the history."""
+        reason = require_reason(reason)
+        locked = type(self).objects.select_for_update().get(pk=self.pk)
+        if locked.status not in (self.Status.ACTIVE, self.Status.SUSPENDED):
+            raise InvalidTransition(locked.get_status_display(), str(Grade(grade).label))
+        old = locked.grade
+        self.grade = grade
+        record_history(self, by=by, reason=f"{old} → {grade}: {reason}")
+        self.save(update_fields=["grade"])
+
+    change_grade.alters_data = True
 
     @transaction.atomic
     def choose_delivery(self, *, by, method: str, address: str = "", recipient: str = "", phone: str = "") -> None:
@@ -450,3 +464,41 @@ class DecisionDossier(models.Model):
 
     def __str__(self) -> str:
         return f"{self.application.reference} ({self.get_status_display()})"
+
+
+class SurveillanceReminder(models.Model):
+    """A reminder sent for a review at N days before its due date: the unique row makes it happen once."""
+
+    review = models.ForeignKey(
+        SurveillanceReview, models.CASCADE, related_name="reminders", verbose_name=_("surveillance review")
+    )
+    days_before = models.PositiveSmallIntegerField(_("days before the due date"))
+    sent_at = models.DateTimeField(_("sent"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("surveillance reminder")
+        verbose_name_plural = _("surveillance reminders")
+        constraints = [models.UniqueConstraint(fields=["review", "days_before"], name="one_reminder_per_step")]
+
+    def __str__(self) -> str:
+        return f"{self.review} −{self.days_before}d"
+
+
+class RecertificationReminder(models.Model):
+    """A re-certification reminder sent N days before expiry, once."""
+
+    certificate = models.ForeignKey(
+        Certificate, models.CASCADE, related_name="recertification_reminders", verbose_name=_("certificate")
+    )
+    days_before = models.PositiveSmallIntegerField(_("days before expiry"))
+    sent_at = models.DateTimeField(_("sent"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("re-certification reminder")
+        verbose_name_plural = _("re-certification reminders")
+        constraints = [
+            models.UniqueConstraint(fields=["certificate", "days_before"], name="one_recert_reminder_per_step")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.certificate.number} −{self.days_before}d"

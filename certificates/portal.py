@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 from certportal.downloads import attachment_response
 from certportal.workflow import TransitionError
 
+from . import services
 from .models import Certificate, DeliveryMethod
 
 
@@ -83,3 +84,22 @@ def choose_delivery(request, pk):
     else:
         messages.success(request, _("Delivery choice saved."))
     return redirect("certificates:detail", pk=pk)
+
+
+@login_required
+@require_POST
+def apply_for_recertification(request, pk):
+    certificate = get_object_or_404(Certificate.objects.visible_to(request.user), pk=pk)
+    try:
+        application = services.start_recertification(certificate=certificate, by=request.user)
+    except TransitionError as error:
+        messages.error(request, error.message)
+        return redirect("certificates:detail", pk=pk)
+    messages.success(
+        request,
+        _(
+            "Your re-certification application is open as a draft. Materials from the last "
+            "cycle are carried over: re-confirm or replace each one."
+        ),
+    )
+    return redirect(application)

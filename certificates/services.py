@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from applications.models import Application, Grade, Notification
 from applications.notifications import notify, organization_users
@@ -13,9 +14,6 @@ from certportal.dates import add_months
 from certportal.workflow import TransitionError, require_reason
 
 from .models import Certificate, CertificateNumberSequence, Decision, SurveillanceReview
-
-VALIDITY_MONTHS = 36
-SURVEILLANCE_MONTHS = (12, 24)
 
 
 def check_impartiality(*, application: Application, user) -> None:
@@ -79,7 +77,7 @@ def issue_certificate(*, decision: Decision) -> Certificate:
         grade=decision.grade,
         score=application.score,
         issued_on=issued_on,
-        expires_on=add_months(issued_on, VALIDITY_MONTHS),
+        expires_on=add_months(issued_on, settings.CERTIFICATE_VALIDITY_MONTHS),
         supersedes=previous,
     )
     from .tasks import render_certificate_pdf
@@ -93,6 +91,132 @@ def issue_certificate(*, decision: Decision) -> Certificate:
     )
     SurveillanceReview.objects.bulk_create(
         SurveillanceReview(certificate=certificate, sequence=i, due_date=add_months(issued_on, months))
-        for i, months in enumerate(SURVEILLANCE_MONTHS, start=1)
+        for i, months in enumerate(settings.SURVEILLANCE_DUE_MONTHS, start=1)
     )
     return certificate
+
+
+# --- surveillance and re-certification (issue 7) ----------------------------------------------------------------
+
+
+class SurveillanceOutcome:
+    MAINTAINED = "maintained"
+    GRADE_CHANGED = "grade_changed"
+    SUSPENDED = "suspended"
+    WITHDRAWN = "withdrawn"
+    CHOICES = [
+        (MAINTAINED, gettext_lazy("Certificate maintained")),
+        (GRADE_CHANGED, gettext_lazy("Grade changed to the computed grade")),
+        (SUSPENDED, gettext_lazy("Certificate suspended")),
+        (WITHDRAWN, gettext_lazy("Certificate withdrawn")),
+    ]
+
+
+LIVE = (Certificate.Status.ACTIVE, Certificate.Status.SUSPENDED)
+
+
+def plan_surveillance_audit(*, review: SurveillanceReview, by, lead, members=(), start, end, onsite_man_days):
+    """Plan the audit of one surveillance review, with the same team rules as an initial audit."""
+    from audits.models import Audit
+    from audits.services import plan_audit
+
+    with transaction.atomic():
+        certificate = Certificate.objects.select_for_update().get(pk=review.certificate_id)
+        if certificate.status not in LIVE:
+            raise TransitionError(
+                _("The certificate’s status is “%(status)s”: no surveillance is possible.")
+                % {"status": certificate.get_status_display()}
+            )
+        audit = plan_audit(
+            application=certificate.application,
+            by=by,
+            lead=lead,
+            members=members,
+            start=start,
+            end=end,
+            onsite_man_days=onsite_man_days,
+            kind=Audit.Kind.SURVEILLANCE,
+        )
+        review.schedule(audit=audit, by=by)
+        return audit
+
+
+def complete_surveillance(*, review: SurveillanceReview, by, outcome: str, reason: str = "") -> None:
+    """Record the outcome of a submitted surveillance audit on the certificate and close the review."""
+    with transaction.atomic():
+        certificate = Certificate.objects.select_for_update().get(pk=review.certificate_id)
+        audit = review.audit
+        if certificate.status not in LIVE:
+            raise TransitionError(
+                _("The certificate’s status is “%(status)s”: the surveillance cannot change it any more.")
+                % {"status": certificate.get_status_display()}
+            )
+        if audit is None or audit.status != audit.Status.SUBMITTED:
+            raise TransitionError(_("The surveillance audit report has not been submitted yet."))
+        _apply_outcome(certificate, audit, by=by, outcome=outcome, reason=reason)
+        review.complete(by=by)
+        audit.close(by=by, reason=outcome)
+
+
+def _apply_outcome(certificate: Certificate, audit, *, by, outcome: str, reason: str) -> None:
+    passed = outcome in (SurveillanceOutcome.MAINTAINED, SurveillanceOutcome.GRADE_CHANGED)
+    if passed and not audit.grade:
+        raise TransitionError(_("The audit scored below 70 points: the certificate cannot be maintained."))
+    if outcome == SurveillanceOutcome.MAINTAINED and audit.grade != certificate.grade:
+        raise TransitionError(_("The audit computed another grade: record a grade change instead."))
+    if outcome == SurveillanceOutcome.GRADE_CHANGED:
+        if audit.grade == certificate.grade:
+            raise TransitionError(_("The audit computed the same grade: the certificate is maintained."))
+        certificate.change_grade(by=by, grade=audit.grade, reason=reason or _("Surveillance audit"))
+    if passed and certificate.status == Certificate.Status.SUSPENDED:
+        certificate.restore(by=by, reason=reason or _("Surveillance audit passed"))
+    elif outcome == SurveillanceOutcome.SUSPENDED:
+        certificate.suspend(by=by, reason=reason)
+    elif outcome == SurveillanceOutcome.WITHDRAWN:
+        certificate.withdraw(by=by, reason=reason)
+    elif not passed:
+        raise TransitionError(_("Unknown surveillance outcome."))
+
+
+def start_recertification(*, certificate: Certificate, by) -> Application:
+    """The holder applies to renew: a draft prefilled from the last cycle, its materials to re-confirm."""
+    from applications.models import MaterialFile, MaterialItem
+
+    with transaction.atomic():
+        certificate = Certificate.objects.select_for_update().get(pk=certificate.pk)
+        if certificate.status not in LIVE:
+            raise TransitionError(
+                _("Only a valid or suspended certificate can be renewed; apply for a new certification instead.")
+            )
+        previous = certificate.application
+        open_renewal = previous.renewals.exclude(status__in=[Application.Status.WITHDRAWN, Application.Status.REFUSED])
+        if open_renewal.exists():
+            raise TransitionError(_("A re-certification application for this certificate already exists."))
+        application = Application.start(
+            organization=certificate.organization, by=by, kind=Application.Kind.RECERTIFICATION, renews=previous
+        )
+        for field in ("scope", "service_outlets", "service_commitments"):
+            setattr(application, field, getattr(previous, field) or getattr(application, field))
+        application.self_check = previous.self_check
+        application.save(update_fields=["scope", "service_outlets", "service_commitments", "self_check"])
+        application.categories.set(previous.categories.all())
+        accepted = {i.material_type_id: i for i in previous.material_items.filter(status=MaterialItem.Status.ACCEPTED)}
+        for item in application.material_items.all():
+            old = accepted.get(item.material_type_id)
+            latest = old.latest_file if old else None
+            if latest is None:
+                continue
+            # The stored file is shared, not copied: files are never deleted, so both versions stay readable.
+            MaterialFile.objects.create(
+                item=item,
+                version=1,
+                file=latest.file.name,
+                original_name=latest.original_name,
+                content_type=latest.content_type,
+                size=latest.size,
+                sha256=latest.sha256,
+                uploaded_by=latest.uploaded_by,
+            )
+            item.status, item.to_reconfirm = MaterialItem.Status.UPLOADED, True
+            item.save(update_fields=["status", "to_reconfirm"])
+        return application

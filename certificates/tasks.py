@@ -66,3 +66,13 @@ def build_decision_dossier(dossier_id: int) -> str:
         dossier.save(update_fields=["status", "error"])
         raise
     return dossier.status
+
+
+@shared_task(acks_late=True, soft_time_limit=1800, time_limit=2000)
+def daily_sweep() -> dict:
+    """The daily certification calendar: reminders, overdue reviews, suspension, withdrawal, expiry."""
+    from . import surveillance
+
+    counts = surveillance.run()
+    logger.info("daily sweep: %s", counts)
+    return counts

@@ -12,4 +12,5 @@ urlpatterns = [
     path("certificates/<int:pk>/", portal.certificate_detail, name="detail"),
     path("certificates/<int:pk>/pdf/", portal.certificate_pdf, name="pdf"),
     path("certificates/<int:pk>/delivery/", portal.choose_delivery, name="delivery"),
+    path("certificates/<int:pk>/recertify/", portal.apply_for_recertification, name="recertify"),
 ]

@@ -160,6 +160,7 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "processed_folder": str(_broker_dir / "processed"),
         "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
+        "polling_interval": 0.5,
     }
     # The filesystem transport has no fan-out exchange, which remote control needs.
     CELERY_WORKER_ENABLE_REMOTE_CONTROL = False
@@ -234,3 +235,11 @@ SURVEILLANCE_DUE_SOON_DAYS = env.int("SURVEILLANCE_DUE_SOON_DAYS", default=60)
 EXPORT_XLSX_MAX_ROWS = env.int("EXPORT_XLSX_MAX_ROWS", default=100_000)
 # History is for reading: reverting a workflow object from its history would bypass the transitions.
 SIMPLE_HISTORY_REVERT_DISABLED = True
+
+# --- Certification cycle (design.md §4; domain.md §4.1). Days and months are counted in TIME_ZONE.
+CERTIFICATE_VALIDITY_MONTHS = env.int("CERTIFICATE_VALIDITY_MONTHS", default=36)
+SURVEILLANCE_DUE_MONTHS = env.list("SURVEILLANCE_DUE_MONTHS", cast=int, default=[12, 24])
+SURVEILLANCE_REMINDER_DAYS = env.list("SURVEILLANCE_REMINDER_DAYS", cast=int, default=[60, 30, 7])
+SURVEILLANCE_GRACE_DAYS = env.int("SURVEILLANCE_GRACE_DAYS", default=30)
+SUSPENSION_LIMIT_MONTHS = env.int("SUSPENSION_LIMIT_MONTHS", default=6)
+RECERTIFICATION_REMINDER_DAYS = env.list("RECERTIFICATION_REMINDER_DAYS", cast=int, default=[90, 30])

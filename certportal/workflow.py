@@ -23,6 +23,13 @@ class InvalidTransition(TransitionError):
         self.target = target_label
 
 
+def sentences(items) -> str:
+    """Join translated sentences: with spaces in English, without in Chinese (its full stops need none)."""
+    from django.utils.translation import get_language
+
+    return ("" if (get_language() or "").startswith("zh") else " ").join(str(i) for i in items)
+
+
 def require_reason(reason: str) -> str:
     reason = (reason or "").strip()
     if not reason:

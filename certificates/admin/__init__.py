@@ -1,3 +1,3 @@
 """Decision-makers' desk (case files) and the certificate register in the Django admin."""
 
-from . import casefile, records  # noqa: F401  (each module registers its ModelAdmins)
+from . import casefile, records, surveillance  # noqa: F401  (each module registers its ModelAdmins)

@@ -167,18 +167,6 @@ class CertificateAdmin(SimpleHistoryAdmin):
         return register_export.response(queryset, fmt)
 
 
-@admin.register(SurveillanceReview)
-class SurveillanceReviewAdmin(SimpleHistoryAdmin):
-    list_display = ["certificate", "sequence", "due_date", "status"]
-    list_filter = ["status"]
-    list_select_related = ["certificate"]
-    raw_id_fields = ["certificate", "audit"]
-    readonly_fields = ["certificate", "sequence", "status", "audit", "completed_at"]
-
-    def has_add_permission(self, request):
-        return False
-
-
 @admin.register(CertificateNumberSequence)
 class CertificateNumberSequenceAdmin(admin.ModelAdmin):
     list_display = ["year", "last_value"]

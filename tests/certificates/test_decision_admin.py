@@ -17,13 +17,22 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def case(applicant):
-    application = in_state(Application.Status.AWAITING_DECISION, grade="four_star", score=Decimal("92.00"),
-                           organization=applicant.membership.organization)
+    application = in_state(
+        Application.Status.AWAITING_DECISION,
+        grade="four_star",
+        score=Decimal("92.00"),
+        organization=applicant.membership.organization,
+    )
     item = application.material_items.get(material_type__code="business_licence")
     item.status = MaterialItem.Status.UPLOADED
     item.save()
-    item.add_file(ContentFile(b"%PDF-1.4 licence"), by=applicant, original_name="执照.pdf",
-                  content_type="application/pdf", extension=".pdf")
+    item.add_file(
+        ContentFile(b"%PDF-1.4 licence"),
+        by=applicant,
+        original_name="执照.pdf",
+        content_type="application/pdf",
+        extension=".pdf",
+    )
     item.status = MaterialItem.Status.ACCEPTED
     item.save()
     return application

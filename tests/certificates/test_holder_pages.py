@@ -43,7 +43,9 @@ def test_delivery_by_post_needs_an_address_then_staff_record_the_posting(client,
     client.post(url, {"method": "post", "address": "", "recipient": "王", "phone": "1"})
     certificate.refresh_from_db()
     assert certificate.delivery_method == ""
-    client.post(url, {"method": "post", "address": "福州市鼓楼区五四路 88 号", "recipient": "王小明", "phone": "13800000000"})
+    client.post(
+        url, {"method": "post", "address": "福州市鼓楼区五四路 88 号", "recipient": "王小明", "phone": "13800000000"}
+    )
     certificate.refresh_from_db()
     assert certificate.delivery_method == "post"
     mail.outbox.clear()

@@ -13,6 +13,15 @@ from certificates.models import Certificate
 from certportal.workflow import TransitionError
 from tests.factories import UserFactory, in_state
 
+
+@pytest.fixture(autouse=True)
+def _no_pdf_rendering(monkeypatch):
+    """The PDF is not what these tests are about; rendering 40–50 of them would only slow them down."""
+    from certificates import tasks
+
+    monkeypatch.setattr(tasks.render_certificate_pdf, "delay", lambda *args, **kwargs: None)
+
+
 pytestmark = [
     pytest.mark.integration,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),

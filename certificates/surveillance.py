@@ -1,0 +1,207 @@
+"""The daily sweep that keeps the certification cycle running by itself (design.md §4–5, issue 7).
+
+Every step picks its rows by due date, claims them in batches under row locks (`skip_locked`, so a second
+sweep running at the same moment takes other rows or none) and moves each one with its model transition,
+which re-checks the state under the lock. Reminders are unique rows written before anything is sent. So a
+sweep that runs twice, or two sweeps at once, send nothing twice and skip nothing.
+"""
+
+import datetime
+import logging
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import connection, transaction
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+
+from accounts import roles
+from applications.models import Application, Notification
+from applications.notifications import notify, organization_users
+from certportal.dates import add_months
+from certportal.workflow import TransitionError
+
+from .models import Certificate, RecertificationReminder, SurveillanceReminder, SurveillanceReview
+
+logger = logging.getLogger(__name__)
+BATCH = 500
+# Reasons the system writes are bilingual: they are shown to the holder and on the public history.
+OVERDUE_REASON = "监督审核逾期 / Surveillance review overdue"
+SUSPENSION_REASON = "暂停超过 %(months)d 个月 / Suspended for more than %(months)d months"
+OPEN_REVIEW = [
+    SurveillanceReview.Status.PLANNED,
+    SurveillanceReview.Status.NOTIFIED,
+    SurveillanceReview.Status.SCHEDULED,
+]
+LIVE = [Certificate.Status.ACTIVE, Certificate.Status.SUSPENDED]
+
+
+def run(today: datetime.date | None = None) -> dict[str, int]:
+    """One sweep over the whole register; returns how many rows each step moved."""
+    today = today or timezone.localdate()
+    return {
+        "surveillance_reminders": surveillance_reminders(today),
+        "overdue": mark_overdue(today),
+        "suspended": suspend_overdue(today),
+        "withdrawn": withdraw_long_suspended(today),
+        "expired": expire(today),
+        "recertification_reminders": recertification_reminders(today),
+    }
+
+
+def _batches(queryset):
+    """Lock and hand out batches of rows until none is left; each batch is one transaction.
+
+    The caller's per-row work runs inside the batch's transaction, and must not raise (see `_each`)."""
+    features = connection.features
+    lock = {"skip_locked": True} if features.has_select_for_update_skip_locked else {}
+    if features.has_select_for_update_of:
+        lock["of"] = ("self",)
+    seen: set[int] = set()  # a row that could not move is not picked again in this sweep
+    while True:
+        with transaction.atomic():
+            rows = list(queryset.exclude(pk__in=seen).select_for_update(**lock)[:BATCH])
+            if not rows:
+                return
+            seen.update(r.pk for r in rows)
+            yield rows
+
+
+def _each(queryset, action) -> int:
+    """Apply `action` to every row; a row another actor already moved is skipped, not an error."""
+    moved = 0
+    for batch in _batches(queryset):
+        for row in batch:
+            try:
+                with transaction.atomic():
+                    moved += 1 if action(row) is not False else 0
+            except TransitionError as error:
+                logger.info("sweep: %s skipped: %s", row, error.message)
+    return moved
+
+
+def _staff():
+    return list(get_user_model().objects.filter(groups__name=roles.REVIEWER, is_active=True))
+
+
+def surveillance_reminders(today) -> int:
+    """One reminder per review and step (e.g. 60, 30, 7 days before); a late start sends only the nearest step."""
+    staff = _staff()
+    steps = sorted(settings.SURVEILLANCE_REMINDER_DAYS)
+    sent = 0
+    for previous, days in zip([0, *steps], steps, strict=False):
+        window = SurveillanceReview.objects.filter(
+            status__in=OPEN_REVIEW,
+            certificate__status__in=LIVE,
+            due_date__gt=today + datetime.timedelta(previous),
+            due_date__lte=today + datetime.timedelta(days),
+        ).exclude(Exists(SurveillanceReminder.objects.filter(review=OuterRef("pk"), days_before__lte=days)))
+        sent += _each(
+            window.select_related("certificate__application__organization"),
+            lambda review, days=days: _remind_review(review, days, staff),
+        )
+    return sent
+
+
+def _remind_review(review, days, staff) -> bool:
+    _, created = SurveillanceReminder.objects.get_or_create(review=review, days_before=days)
+    if not created:
+        return False
+    application = review.certificate.application
+    notify(
+        organization_users(application) + staff,
+        kind=Notification.Kind.SURVEILLANCE_DUE,
+        application=application,
+        detail=f"{review.certificate.number} #{review.sequence} {review.due_date:%Y-%m-%d}",
+    )
+    if review.status == SurveillanceReview.Status.PLANNED:
+        review.notify()
+    return True
+
+
+def mark_overdue(today) -> int:
+    rows = SurveillanceReview.objects.filter(status__in=OPEN_REVIEW, due_date__lt=today, certificate__status__in=LIVE)
+    return _each(rows, lambda review: review.mark_overdue())
+
+
+def suspend_overdue(today) -> int:
+    limit = today - datetime.timedelta(days=settings.SURVEILLANCE_GRACE_DAYS)
+    overdue = SurveillanceReview.objects.filter(
+        certificate=OuterRef("pk"), status=SurveillanceReview.Status.OVERDUE, due_date__lt=limit
+    )
+    rows = Certificate.objects.filter(status=Certificate.Status.ACTIVE).filter(Exists(overdue))
+
+    def suspend(certificate):
+        review = certificate.surveillance_reviews.filter(status=SurveillanceReview.Status.OVERDUE).first()
+        certificate.suspend(by=None, reason=f"{OVERDUE_REASON} (#{review.sequence}, {review.due_date:%Y-%m-%d})")
+        _tell_holder(certificate)
+
+    return _each(rows, suspend)
+
+
+def withdraw_long_suspended(today) -> int:
+    cutoff = timezone.make_aware(
+        datetime.datetime.combine(add_months(today, -settings.SUSPENSION_LIMIT_MONTHS), datetime.time.min)
+    )
+    rows = Certificate.objects.filter(status=Certificate.Status.SUSPENDED, status_changed_at__lt=cutoff)
+
+    def withdraw(certificate):
+        certificate.withdraw(by=None, reason=SUSPENSION_REASON % {"months": settings.SUSPENSION_LIMIT_MONTHS})
+        _tell_holder(certificate)
+
+    return _each(rows, withdraw)
+
+
+def expire(today) -> int:
+    rows = Certificate.objects.filter(status__in=LIVE, expires_on__lt=today)
+
+    def expire_one(certificate):
+        certificate.expire(by=None)
+        _tell_holder(certificate)
+
+    return _each(rows, expire_one)
+
+
+def recertification_reminders(today) -> int:
+    """Remind the holder to apply for re-certification, unless it already has."""
+    steps = sorted(settings.RECERTIFICATION_REMINDER_DAYS)
+    renewal = Application.objects.filter(renews=OuterRef("application")).exclude(
+        status__in=[Application.Status.WITHDRAWN, Application.Status.REFUSED]
+    )
+    sent = 0
+    for previous, days in zip([0, *steps], steps, strict=False):
+        rows = (
+            Certificate.objects.filter(
+                status__in=LIVE,
+                expires_on__gt=today + datetime.timedelta(previous),
+                expires_on__lte=today + datetime.timedelta(days),
+            )
+            .exclude(Exists(renewal))
+            .exclude(Exists(RecertificationReminder.objects.filter(certificate=OuterRef("pk"), days_before__lte=days)))
+            .select_related("application__organization")
+        )
+        sent += _each(rows, lambda certificate, days=days: _remind_recertification(certificate, days))
+    return sent
+
+
+def _remind_recertification(certificate, days) -> bool:
+    _, created = RecertificationReminder.objects.get_or_create(certificate=certificate, days_before=days)
+    if created:
+        notify(
+            organization_users(certificate.application),
+            kind=Notification.Kind.RECERTIFICATION_DUE,
+            application=certificate.application,
+            detail=f"{certificate.number} {certificate.expires_on:%Y-%m-%d}",
+        )
+    return created
+
+
+def _tell_holder(certificate: Certificate) -> None:
+    notify(
+        organization_users(certificate.application),
+        kind=Notification.Kind.CERTIFICATE_STATUS,
+        application=certificate.application,
+        status=certificate.status,
+        detail=f"{certificate.number}: {certificate.get_status_display()}",
+        reason=certificate.status_changes.last().reason,
+    )
