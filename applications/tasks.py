@@ -22,3 +22,46 @@ def send_notification_email(notification_id: int) -> bool:
         notification.emailed_at = timezone.now()
         notification.save(update_fields=["emailed_at"])
     return True
+
+
+@shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, retry_backoff_max=600, max_retries=5)
+def send_invitation_email(invitation_id: int) -> bool:
+    """E-mail an invitation link once, in the inviter's language (the invitee may have no account yet)."""
+    from django.conf import settings
+    from django.template.loader import render_to_string
+    from django.urls import reverse
+    from django.utils import translation
+
+    from .models import Invitation
+
+    with transaction.atomic():
+        invitation = (
+            Invitation.objects.select_for_update(of=("self",))
+            .select_related("organization", "invited_by")
+            .filter(pk=invitation_id, emailed_at__isnull=True)
+            .first()
+        )
+        if invitation is None:
+            return False
+        context = {
+            "invitation": invitation,
+            "url": settings.SITE_URL + reverse("applications:invitation", args=[invitation.token]),
+            "body_name": settings.CERTIFICATION_BODY_NAME,
+        }
+        with translation.override(invitation.invited_by.language):
+            subject = render_to_string("applications/email/invitation_subject.txt", context).strip()
+            body = render_to_string("applications/email/invitation.txt", context)
+        send_mail(subject, body, None, [invitation.email])
+        invitation.emailed_at = timezone.now()
+        invitation.save(update_fields=["emailed_at"])
+    return True
+
+
+@shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, retry_backoff_max=300, max_retries=5)
+def deliver_sandbox_callback(payment_id: int, event_id: str) -> int:
+    """The sandbox bank calls our callback endpoint; a repeated delivery is harmless (same event id)."""
+    from .models import Payment
+    from .payments import sandbox
+
+    payment = Payment.objects.get(pk=payment_id)
+    return sandbox.SandboxProvider().send_callback(payment, event_id)

@@ -103,8 +103,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "admin:login"
-LOGIN_REDIRECT_URL = "home"
+LOGIN_URL = "account_login"  # the portal's sign-in (allauth); staff also have the admin's own login
+LOGIN_REDIRECT_URL = "applications:dashboard"
 LOGOUT_REDIRECT_URL = "home"
 
 # --- Languages and time: zh-hans first, English second; Asia/Shanghai.
@@ -235,6 +235,35 @@ SURVEILLANCE_DUE_SOON_DAYS = env.int("SURVEILLANCE_DUE_SOON_DAYS", default=60)
 EXPORT_XLSX_MAX_ROWS = env.int("EXPORT_XLSX_MAX_ROWS", default=100_000)
 # History is for reading: reverting a workflow object from its history would bypass the transitions.
 SIMPLE_HISTORY_REVERT_DISABLED = True
+
+# --- Applicant portal (issue 3): accounts with django-allauth, uploads, online payment providers.
+# allauth.mfa (security issue) can be added to INSTALLED_APPS later; nothing below stands in its way.
+INSTALLED_APPS += ["allauth", "allauth.account"]
+MIDDLEWARE.append("allauth.account.middleware.AccountMiddleware")
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",  # the admin's username sign-in
+    "allauth.account.auth_backends.AuthenticationBackend",  # the portal's e-mail sign-in
+]
+TEMPLATES[0]["OPTIONS"]["context_processors"].append("applications.context_processors.portal")
+ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupForm"
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[certportal] "
+ACCOUNT_LOGOUT_ON_GET = False  # signing out is a POST (no cross-site sign-out links)
+ACCOUNT_USER_DISPLAY = str  # the full name (User.__str__), not the generated username
+# Files per upload request (Django itself refuses more than DATA_UPLOAD_MAX_NUMBER_FILES with a bare 400).
+MAX_FILES_PER_UPLOAD = env.int("MAX_FILES_PER_UPLOAD", default=10)
+MAX_IMAGE_PIXELS = env.int("MAX_IMAGE_PIXELS", default=40_000_000)
+INVITATION_VALID_DAYS = env.int("INVITATION_VALID_DAYS", default=14)
+# Online payment providers offered to applicants. The sandbox pays with pretend money, so it is only on
+# by default in DEBUG; never list it in production.
+PAYMENT_PROVIDERS = env.list("PAYMENT_PROVIDERS", default=["sandbox"] if DEBUG else [])
+# The key that signs the sandbox's callbacks; empty: derived from SECRET_KEY (applications/payments/sandbox.py).
+PAYMENT_SANDBOX_SECRET = env.str("PAYMENT_SANDBOX_SECRET", default="")
 
 # --- Certification cycle (design.md §4; domain.md §4.1). Days and months are counted in TIME_ZONE.
 CERTIFICATE_VALIDITY_MONTHS = env.int("CERTIFICATE_VALIDITY_MONTHS", default=36)

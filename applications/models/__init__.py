@@ -1,17 +1,22 @@
 from .applications import Application, ApplicationQuerySet, ApplicationStatusChange, Grade
+from .billing import InvoiceRequest, PaymentEvent
 from .categories import ServiceCategory
 from .fees import FeeItem, FeeSchedule, ManDayRule, Payment, Quote, QuoteLine
 from .materials import MaterialFile, MaterialItem, MaterialType
+from .members import AccessRequest, Invitation
 from .notifications import Notification
 from .organizations import Membership, Organization
 
 __all__ = [
+    "AccessRequest",
     "Application",
     "ApplicationQuerySet",
     "ApplicationStatusChange",
     "FeeItem",
     "FeeSchedule",
     "Grade",
+    "Invitation",
+    "InvoiceRequest",
     "ManDayRule",
     "MaterialFile",
     "MaterialItem",
@@ -20,6 +25,7 @@ __all__ = [
     "Notification",
     "Organization",
     "Payment",
+    "PaymentEvent",
     "Quote",
     "QuoteLine",
     "ServiceCategory",

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -75,5 +76,7 @@ class Notification(models.Model):
                 lines += ["", gettext("Reason: %(reason)s") % {"reason": self.reason}]
             if self.application_id:
                 lines += ["", settings.SITE_URL + self.application.get_absolute_url()]
+            else:  # invitations, access requests …: the portal's start page shows what to do
+                lines += ["", settings.SITE_URL + reverse("applications:dashboard")]
             lines += ["", settings.CERTIFICATION_BODY_NAME]
             return "\n".join(lines)

@@ -1,0 +1,34 @@
+"""How allauth treats our users: the sign-up role and language, and where people land after signing in."""
+
+from allauth.account.adapter import DefaultAccountAdapter
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.urls import reverse
+from django.utils import translation
+
+from . import roles
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    def save_user(self, request, user, form, commit=True):
+        """Everyone who signs up is an applicant; e-mails reach them in the language they signed up in."""
+        user = super().save_user(request, user, form, commit=False)
+        user.language = _supported_language(translation.get_language())
+        if commit:
+            user.save()
+            user.groups.add(Group.objects.get(name=roles.APPLICANT))
+        return user
+
+    def get_login_redirect_url(self, request):
+        if request.user.is_staff:
+            return reverse("admin:index")
+        return super().get_login_redirect_url(request)
+
+
+def _supported_language(code: str | None) -> str:
+    codes = [c for c, _name in settings.LANGUAGES]
+    code = (code or "").lower()
+    for candidate in codes:
+        if code == candidate or code.startswith(candidate.split("-")[0]):
+            return candidate
+    return settings.LANGUAGE_CODE

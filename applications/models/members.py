@@ -1,0 +1,221 @@
+"""Joining an organization: the owner invites by e-mail, or a newcomer asks the owner for access.
+
+Nobody ever joins silently: an invitation is accepted by the invited person, an access request is approved by
+an owner. A user belongs to at most one organization (Membership is one-to-one on the user).
+"""
+
+import datetime
+import secrets
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import models, transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from certportal.workflow import TransitionError
+
+from .. import uscc
+from .notifications import Notification
+from .organizations import Membership, Organization
+
+
+def _token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def _expiry() -> datetime.datetime:
+    return timezone.now() + datetime.timedelta(days=settings.INVITATION_VALID_DAYS)
+
+
+def _already_member_error() -> TransitionError:
+    return TransitionError(gettext("This account already belongs to an organization."))
+
+
+class InvitationQuerySet(models.QuerySet):
+    def pending(self):
+        return self.filter(accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now())
+
+    def for_email(self, email: str):
+        return self.filter(email__iexact=email)
+
+
+class Invitation(models.Model):
+    """An owner's invitation for a colleague to join the organization as a member."""
+
+    organization = models.ForeignKey(
+        Organization, models.CASCADE, related_name="invitations", verbose_name=_("organization")
+    )
+    email = models.EmailField(_("e-mail address"))
+    token = models.CharField(_("token"), max_length=64, unique=True, default=_token, editable=False)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("invited by")
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires"), default=_expiry)
+    emailed_at = models.DateTimeField(_("e-mailed"), null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("accepted by")
+    )
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.organization}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.accepted_at is None and self.revoked_at is None and self.expires_at > timezone.now()
+
+    @classmethod
+    @transaction.atomic
+    def send(cls, *, organization: Organization, email: str, by) -> "Invitation":
+        """Invite `email`; the e-mail (or, for an existing account, a notification) goes out after commit."""
+        from ..notifications import notify
+        from ..tasks import send_invitation_email
+
+        email = email.strip()
+        if organization.memberships.filter(user__email__iexact=email).exists():
+            raise TransitionError(gettext("%(email)s is already a member.") % {"email": email})
+        if cls.objects.pending().filter(organization=organization).for_email(email).exists():
+            raise TransitionError(gettext("%(email)s has already been invited.") % {"email": email})
+        invitation = cls.objects.create(organization=organization, email=email, invited_by=by)
+        transaction.on_commit(lambda: send_invitation_email.delay(invitation.pk))
+        invitee = get_user_model().objects.filter(email__iexact=email, is_active=True).first()
+        if invitee is not None:
+            notify([invitee], kind=Notification.Kind.INVITATION, detail=organization.name)
+        return invitation
+
+    @transaction.atomic
+    def accept(self, *, user) -> Membership:
+        """The invited person joins as a member (signed in with the invited e-mail address)."""
+        invitation = type(self).objects.select_for_update().get(pk=self.pk)
+        if not invitation.is_pending:
+            raise TransitionError(gettext("This invitation is no longer valid. Ask the owner for a new one."))
+        if user.email.lower() != invitation.email.lower():
+            raise TransitionError(
+                gettext("This invitation is for %(email)s. Sign in with that address to accept it.")
+                % {"email": invitation.email}
+            )
+        if Membership.objects.filter(user=user).exists():
+            raise _already_member_error()
+        membership = Membership.objects.create(user=user, organization=self.organization, role=Membership.Role.MEMBER)
+        self.accepted_by, self.accepted_at = user, timezone.now()
+        self.save(update_fields=["accepted_by", "accepted_at"])
+        return membership
+
+    accept.alters_data = True
+
+    @transaction.atomic
+    def revoke(self, *, by) -> None:
+        """The owner takes the invitation back; the link stops working."""
+        invitation = type(self).objects.select_for_update().get(pk=self.pk)
+        if not invitation.is_pending:
+            raise TransitionError(gettext("This invitation is no longer pending."))
+        self.revoked_at = timezone.now()
+        self.save(update_fields=["revoked_at"])
+
+    revoke.alters_data = True
+
+
+class AccessRequest(models.Model):
+    """Someone whose organization is already registered asks its owner to let them in."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for the owner")
+        APPROVED = "approved", _("Approved")
+        DECLINED = "declined", _("Declined")
+
+    organization = models.ForeignKey(
+        Organization, models.CASCADE, related_name="access_requests", verbose_name=_("organization")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.CASCADE, related_name="access_requests", verbose_name=_("requested by")
+    )
+    message = models.TextField(_("message to the owner"), blank=True, max_length=1000)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("decided by")
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("access request")
+        verbose_name_plural = _("access requests")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"], condition=models.Q(status="pending"), name="one_pending_access_request_per_user"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.organization} ({self.get_status_display()})"
+
+    @classmethod
+    @transaction.atomic
+    def ask(cls, *, user, credit_code: str, message: str = "") -> "AccessRequest":
+        """Ask the owners of the organization registered under `credit_code` to let `user` in."""
+        from ..notifications import notify
+
+        organization = Organization.objects.filter(credit_code=uscc.normalize(credit_code)).first()
+        if organization is None:
+            raise TransitionError(gettext("No organization is registered with this credit code."))
+        if Membership.objects.filter(user=user).exists():
+            raise _already_member_error()
+        if cls.objects.filter(user=user, status=cls.Status.PENDING).exists():
+            raise TransitionError(gettext("You already have a request waiting for an owner's answer."))
+        access_request = cls.objects.create(organization=organization, user=user, message=message.strip())
+        owners = [m.user for m in organization.memberships.filter(role=Membership.Role.OWNER).select_related("user")]
+        notify(
+            owners,
+            kind=Notification.Kind.ACCESS_REQUEST,
+            detail=f"{user} <{user.email}>",
+            reason=access_request.message,
+        )
+        return access_request
+
+    @transaction.atomic
+    def approve(self, *, by) -> Membership:
+        """An owner lets the person in as a member."""
+        self._lock_pending()
+        if Membership.objects.filter(user=self.user).exists():
+            raise _already_member_error()
+        membership = Membership.objects.create(
+            user=self.user, organization=self.organization, role=Membership.Role.MEMBER
+        )
+        self._decide(self.Status.APPROVED, by=by)
+        return membership
+
+    approve.alters_data = True
+
+    @transaction.atomic
+    def decline(self, *, by) -> None:
+        """An owner turns the request down; the person is told."""
+        self._lock_pending()
+        self._decide(self.Status.DECLINED, by=by)
+
+    decline.alters_data = True
+
+    def _lock_pending(self) -> None:
+        current = type(self).objects.select_for_update().values_list("status", flat=True).get(pk=self.pk)
+        if current != self.Status.PENDING:
+            raise TransitionError(gettext("This request has already been answered."))
+
+    def _decide(self, status: str, *, by) -> None:
+        from ..notifications import notify
+
+        self.status, self.decided_by, self.decided_at = status, by, timezone.now()
+        self.save(update_fields=["status", "decided_by", "decided_at"])
+        with translation.override(self.user.language):
+            detail = f"{self.organization.name}: {self.get_status_display()}"
+        notify([self.user], kind=Notification.Kind.ACCESS_REQUEST, detail=detail)

@@ -1,0 +1,91 @@
+"""Who may do what in the applicant portal. Small functions used by views and templates alike.
+
+Views first fetch through `visible_to(user)` (another organization's object is a 404); these functions then
+decide about the action, given that the user can see the object.
+"""
+
+from .models import Application, MaterialFile, MaterialItem, Membership, Organization, Payment
+
+
+def membership_of(user) -> Membership | None:
+    if not user.is_authenticated:
+        return None
+    try:
+        return user.membership
+    except Membership.DoesNotExist:
+        return None
+
+
+def is_member(user, organization: Organization) -> bool:
+    membership = membership_of(user)
+    return membership is not None and membership.organization_id == organization.pk
+
+
+def is_owner(user, organization: Organization) -> bool:
+    membership = membership_of(user)
+    return is_member(user, organization) and membership.role == Membership.Role.OWNER
+
+
+def can_use_portal(user) -> bool:
+    """Staff work in the admin; they never create or join an applicant organization (impartiality)."""
+    return user.is_authenticated and not user.is_staff
+
+
+def can_create_organization(user) -> bool:
+    return can_use_portal(user) and membership_of(user) is None
+
+
+def can_manage_organization(user, organization: Organization) -> bool:
+    """Edit the profile, invite colleagues, answer access requests."""
+    return is_owner(user, organization)
+
+
+def can_start_application(user, organization: Organization) -> bool:
+    """One certification process at a time: a new application only when none is open."""
+    return is_member(user, organization) and not organization.applications.open().exists()
+
+
+def can_edit_application(user, application: Application) -> bool:
+    return is_member(user, application.organization) and application.is_editable
+
+
+def can_submit(user, application: Application) -> bool:
+    return is_member(user, application.organization) and application.can_become(Application.Status.SUBMITTED)
+
+
+def can_withdraw(user, application: Application) -> bool:
+    return is_member(user, application.organization) and application.can_become(Application.Status.WITHDRAWN)
+
+
+def can_upload_material(user, item: MaterialItem) -> bool:
+    """New versions while the applicant holds the application; an accepted item stays as accepted."""
+    return can_edit_application(user, item.application) and item.status != MaterialItem.Status.ACCEPTED
+
+
+def can_download_material_file(user, material_file: MaterialFile) -> bool:
+    """The applicant's own people, and staff allowed to see material files (the admin links here)."""
+    if is_member(user, material_file.item.application.organization):
+        return True
+    return user.is_active and user.is_staff and user.has_perm("applications.view_materialfile")
+
+
+def can_download_receipt(user, payment: Payment) -> bool:
+    if is_member(user, payment.application.organization):
+        return True
+    return user.is_active and user.is_staff and user.has_perm("applications.view_payment")
+
+
+def can_upload_receipt(user, payment: Payment) -> bool:
+    open_states = {Payment.Status.PENDING, Payment.Status.RECEIPT_UPLOADED, Payment.Status.REJECTED}
+    return is_member(user, payment.application.organization) and payment.status in open_states
+
+
+def can_pay_online(user, payment: Payment) -> bool:
+    return is_member(user, payment.application.organization) and payment.status in {
+        Payment.Status.PENDING,
+        Payment.Status.REJECTED,
+    }
+
+
+def can_request_invoice(user, payment: Payment) -> bool:
+    return is_member(user, payment.application.organization) and payment.status != Payment.Status.REFUNDED

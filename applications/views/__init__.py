@@ -1,0 +1,33 @@
+"""The applicant portal's pages, one module per subject. Shared fetch helpers live here."""
+
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect
+
+from ..models import Application, Membership
+
+
+def load_membership(request) -> Membership | None:
+    """The user's membership with its organization, in one query, cached on the user for the request."""
+    user = request.user
+    if not user.is_authenticated:
+        return None
+    if "membership" not in user._state.fields_cache:
+        membership = Membership.objects.select_related("organization").filter(user=user).first()
+        if membership is None:
+            user._state.fields_cache["membership"] = None
+        else:
+            user.membership = membership  # fills Django's cache of the reverse one-to-one
+    return user._state.fields_cache["membership"]
+
+
+def get_application(request, pk: int, *related) -> Application:
+    """The application if the user's organization owns it; anything else is a 404."""
+    load_membership(request)
+    queryset = Application.objects.visible_to(request.user).select_related("organization", "quote", *related)
+    return get_object_or_404(queryset, pk=pk)
+
+
+def refuse(request, message, to, *args, **kwargs):
+    """Tell the user why not, change nothing, and go back."""
+    messages.error(request, message)
+    return redirect(to, *args, **kwargs)

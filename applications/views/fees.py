@@ -1,0 +1,144 @@
+"""The fee: quote, bank transfer details and receipt, invoice request, and online payment providers."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from certportal.downloads import attachment_response
+from certportal.workflow import TransitionError
+
+from .. import payments, permissions
+from ..forms import InvoiceRequestForm, ReceiptUploadForm
+from ..models import Application, Payment
+from . import get_application, load_membership, refuse
+
+
+def _payment_of(request, pk) -> Payment:
+    load_membership(request)
+    visible = Application.objects.visible_to(request.user)
+    return get_object_or_404(
+        Payment.objects.select_related("application__organization"), pk=pk, application__in=visible
+    )
+
+
+@login_required
+def fee(request, pk):
+    application = get_application(request, pk, "quote__schedule")
+    payment = application.payments.order_by("-created_at", "-pk").first()
+    if payment is None:
+        return refuse(request, _("There is no fee yet: it is quoted when your application is accepted."), application)
+    invoice = payment.invoice_requests.first()
+    context = {
+        "application": application,
+        "quote": application.quote,
+        "lines": list(application.quote.lines.all()),
+        "payment": payment,
+        "invoice": invoice,
+        "receipt_form": ReceiptUploadForm() if permissions.can_upload_receipt(request.user, payment) else None,
+        "invoice_form": _invoice_form(request, application, payment, invoice),
+        "providers": payments.enabled() if permissions.can_pay_online(request.user, payment) else [],
+    }
+    return render(request, "applications/fee.html", context)
+
+
+def _invoice_form(request, application, payment, invoice):
+    if not permissions.can_request_invoice(request.user, payment):
+        return None
+    if invoice is not None:
+        initial = {"title": invoice.title, "taxpayer_id": invoice.taxpayer_id, "email": invoice.email}
+    else:
+        initial = {
+            "title": application.org_name,
+            "taxpayer_id": application.credit_code,
+            "email": application.contact_email or request.user.email,
+        }
+    return InvoiceRequestForm(initial=initial)
+
+
+@login_required
+@require_POST
+def upload_receipt(request, pk):
+    payment = _payment_of(request, pk)
+    back = ("applications:fee", payment.application_id)
+    form = ReceiptUploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return refuse(request, " ".join(form.errors.get("receipt", [])), *back)
+    try:
+        form.save(payment, by=request.user)
+    except TransitionError as error:
+        return refuse(request, error.message, *back)
+    messages.success(request, _("Receipt uploaded. We confirm the payment when the money arrives."))
+    return redirect(*back)
+
+
+@login_required
+def download_receipt(request, pk):
+    payment = get_object_or_404(Payment.objects.select_related("application__organization"), pk=pk)
+    load_membership(request)
+    if not payment.receipt or not permissions.can_download_receipt(request.user, payment):
+        raise Http404
+    return attachment_response(payment.receipt, payment.receipt_name or "receipt")
+
+
+@login_required
+@require_POST
+def request_invoice(request, pk):
+    payment = _payment_of(request, pk)
+    back = ("applications:fee", payment.application_id)
+    if not permissions.can_request_invoice(request.user, payment):
+        return refuse(request, _("An invoice cannot be requested for this payment."), *back)
+    form = InvoiceRequestForm(request.POST)
+    if not form.is_valid():
+        for field, errors in form.errors.items():
+            label = form.fields[field].label if field in form.fields else ""
+            messages.error(request, f"{label}: {' '.join(errors)}" if label else " ".join(errors))
+        return redirect(*back)
+    form.instance.payment, form.instance.requested_by = payment, request.user
+    form.save()
+    messages.success(request, _("Your invoice request is recorded. The invoice is e-mailed when it is issued."))
+    return redirect(*back)
+
+
+@login_required
+@require_POST
+def pay_online(request, pk, provider):
+    payment = _payment_of(request, pk)
+    chosen = payments.get(provider)
+    if chosen is None:
+        raise Http404
+    if not permissions.can_pay_online(request.user, payment):
+        return refuse(request, _("This payment cannot be paid online now."), "applications:fee", payment.application_id)
+    return redirect(chosen.start(payment, request))
+
+
+@login_required
+def sandbox_bank(request, token):
+    """The sandbox provider's pretend bank page, where the applicant approves the payment."""
+    provider = payments.get("sandbox")
+    payment_id = provider.checkout_payment_id(token) if provider else None
+    if payment_id is None:
+        raise Http404
+    payment = _payment_of(request, payment_id)
+    if request.method == "POST":
+        if not permissions.can_pay_online(request.user, payment):
+            return refuse(
+                request, _("This payment cannot be paid online now."), "applications:fee", payment.application_id
+            )
+        provider.pay(payment)
+        messages.success(request, _("Payment sent. The bank's confirmation arrives in a moment."))
+        return redirect("applications:fee", payment.application_id)
+    return render(request, "applications/sandbox_bank.html", {"payment": payment, "token": token})
+
+
+@csrf_exempt  # called by the provider's server, authenticated by its signature instead
+@require_POST
+def payment_callback(request, provider):
+    chosen = payments.get(provider)
+    if chosen is None:
+        raise Http404
+    result = chosen.handle_callback(request)
+    return HttpResponse(result.message, status=result.status_code, content_type="text/plain; charset=utf-8")

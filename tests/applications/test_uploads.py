@@ -1,0 +1,136 @@
+"""Content checks of uploaded files (applications/uploads.py), file by file."""
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
+
+from applications import uploads
+
+from . import samples
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Messages are checked in English (zh-hans is the default language)."""
+    with translation.override("en"):
+        yield
+
+
+def _check(name: str, data: bytes):
+    return uploads.check_upload(SimpleUploadedFile(name, data))
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "kind"),
+    [
+        ("licence.pdf", samples.pdf(), "application/pdf"),
+        ("scan.JPG", samples.jpeg(), "image/jpeg"),
+        ("scan.png", samples.png(), "image/png"),
+        ("licence.png", samples.pdf(), "application/pdf"),  # the content decides, not the name
+    ],
+)
+def test_pdf_jpeg_and_png_are_accepted_by_content(name, data, kind):
+    checked = _check(name, data)
+    assert (checked.content_type, checked.size) == (kind, len(data))
+    assert checked.name == (name if name != "licence.png" else "licence.png.pdf")
+    assert checked.extension in (".pdf", ".jpg", ".png")
+
+
+HOSTILE = {
+    "exe renamed .pdf": ("setup.pdf", samples.EXE, "not a PDF, JPEG or PNG"),
+    "html in a .png": ("photo.png", samples.HTML, "not a PDF, JPEG or PNG"),
+    "docx": ("form.docx", b"PK\x03\x04" + b"\0" * 100, "not a PDF, JPEG or PNG"),
+    "empty": ("empty.pdf", b"", "empty"),
+    "truncated pdf": ("cut.pdf", samples.pdf()[:60], "damaged"),
+    "encrypted pdf": ("secret.pdf", samples.encrypted_pdf(), "encrypted"),
+    "open action js": ("js.pdf", samples.pdf_with_open_action_js(), "scripts"),
+    "hex-escaped /JS": ("js2.pdf", samples.pdf_with_escaped_js_name(), "scripts"),
+    "launch action": ("launch.pdf", samples.pdf_with_launch(), "scripts"),
+    "embedded file": ("attach.pdf", samples.pdf_with_embedded_file(), "embedded"),
+    "js in object stream": ("objstm.pdf", samples.pdf_with_js_in_object_stream(), "scripts"),
+    "30000x30000 png": ("bomb.png", samples.huge_png(), "pixels"),
+    "7000x7000 png": ("big.png", samples.huge_png(7000, 7000), "pixels"),
+    "damaged png": ("bad.png", samples.png()[:40], "damaged"),
+    "jpeg named png, broken": ("x.png", samples.jpeg()[:20], "damaged"),
+}
+
+
+@pytest.mark.parametrize("case", HOSTILE, ids=list(HOSTILE))
+def test_hostile_files_are_refused_with_a_clear_message(case):
+    name, data, words = HOSTILE[case]
+    with pytest.raises(ValidationError) as error:
+        _check(name, data)
+    message = " ".join(error.value.messages)
+    assert words in message
+    assert name in message  # the applicant knows which file
+
+
+def test_a_harmless_open_action_inside_an_object_stream_passes():
+    harmless = samples.pdf_with_js_in_object_stream(action=b"[3 0 R /Fit]")  # "open at page 1": common, harmless
+    assert _check("fine.pdf", harmless).content_type == "application/pdf"
+
+
+@pytest.mark.parametrize(
+    ("name", "words"),
+    [
+        ("../../etc/passwd.pdf", "contains a path"),
+        ("..\\..\\boot.ini.pdf", "contains a path"),
+        ("invoice\u202efdp.exe", "control characters"),  # right-to-left override: shows as invoiceexe.pdf
+        ("a\x00b.pdf", "control characters"),
+        ("tab\there.pdf", "control characters"),
+        ("", "no usable name"),
+        ("..", "no usable name"),
+        ("x" * 300 + ".pdf", "too long"),
+    ],
+)
+def test_unsafe_file_names_are_refused(name, words):
+    with pytest.raises(ValidationError) as error:
+        uploads.check_name(name)
+    assert words in " ".join(error.value.messages)
+    assert "\u202e" not in " ".join(error.value.messages)  # never echoed back
+
+
+def test_ordinary_names_in_any_script_are_fine():
+    assert uploads.check_name("营业执照 (2026) 副本.pdf") == "营业执照 (2026) 副本.pdf"
+
+
+def test_oversized_file_is_refused_before_its_content_is_read(settings):
+    settings.MAX_UPLOAD_SIZE = 100
+    with pytest.raises(ValidationError) as error:
+        _check("big.pdf", samples.pdf(padding=200))
+    assert "at most 100" in " ".join(error.value.messages)
+
+
+def test_batch_limits(settings):
+    settings.MAX_FILES_PER_UPLOAD = 2
+    files = [SimpleUploadedFile(f"{i}.pdf", samples.pdf()) for i in range(3)]
+    with pytest.raises(ValidationError) as error:
+        uploads.check_batch(files, stored_total=0)
+    assert "at most 2" in " ".join(error.value.messages)
+
+    settings.MAX_APPLICATION_UPLOAD_TOTAL = 1000
+    with pytest.raises(ValidationError) as error:
+        uploads.check_batch(files[:1], stored_total=900)
+    assert "add up to" in " ".join(error.value.messages)
+
+    with pytest.raises(ValidationError):
+        uploads.check_batch([], stored_total=0)
+
+
+def test_every_bad_file_of_a_batch_is_reported():
+    files = [
+        SimpleUploadedFile("good.pdf", samples.pdf()),
+        SimpleUploadedFile("evil.pdf", samples.EXE),
+        SimpleUploadedFile("empty.png", b""),
+    ]
+    with pytest.raises(ValidationError) as error:
+        uploads.check_batch(files, stored_total=0)
+    assert len(error.value.messages) == 2
+
+
+def test_messages_are_translated():
+    with translation.override("zh-hans"), pytest.raises(ValidationError) as error:
+        _check("setup.pdf", samples.EXE)
+    assert "setup.pdf" in error.value.messages[0]
+    assert "not a PDF" not in error.value.messages[0]
