@@ -79,8 +79,12 @@ class AuditPlanForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    start = forms.DateField(label=gettext_lazy("First day on site"), widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=gettext_lazy("Last day on site"), widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(
+        label=gettext_lazy("First day on site"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    end = forms.DateField(
+        label=gettext_lazy("Last day on site"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     onsite_man_days = forms.DecimalField(
         label=gettext_lazy("On-site man-days"),
         max_digits=4,

@@ -15,3 +15,7 @@ class ReadOnlyHistoryAdmin(SimpleHistoryAdmin):
         if request.method not in ("GET", "HEAD"):
             raise PermissionDenied
         return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def status(self, obj):
+        # history_list_display = ["status"] shows the translated label rather than the stored code.
+        return obj.get_status_display()

@@ -67,6 +67,7 @@ class ApplicationAdmin(ReadOnlyHistoryAdmin):
     show_facets = admin.ShowFacets.NEVER  # facet counts would cost a COUNT per filter choice
     ordering = ["-pk"]
     list_per_page = 50
+    view_on_site = False  # the portal page is the applicant's; staff work here
     raw_id_fields = ["organization", "renews", "created_by"]
     actions = ["accept_selected"]
     history_list_display = ["status"]

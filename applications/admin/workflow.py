@@ -20,11 +20,16 @@ class ApplicationLinkMixin:
         url = reverse("admin:applications_application_change", args=[obj.application_id])
         return format_html('<a href="{}">{}</a>', url, obj.application.reference)
 
+    @admin.display(description=gettext_lazy("status"), ordering="status")
+    def status_badge(self, obj):
+        return format_html('<span class="cp-status cp-status-{}">{}</span>', obj.status, obj.get_status_display())
+
 
 @admin.register(MaterialItem)
 class MaterialItemAdmin(ApplicationLinkMixin, ReadOnlyHistoryAdmin):
-    list_display = ["application_link", "material_type", "status", "reviewed_by", "reviewed_at"]
+    list_display = ["application_link", "material_type", "status_badge", "reviewed_by", "reviewed_at"]
     list_filter = ["status", "material_type"]
+    show_facets = admin.ShowFacets.NEVER
     list_select_related = ["application", "material_type", "reviewed_by"]
     show_full_result_count = False
     raw_id_fields = ["application", "reviewed_by"]
@@ -76,8 +81,9 @@ class MaterialFileAdmin(admin.ModelAdmin):
 
 @admin.register(Payment)
 class PaymentAdmin(ApplicationLinkMixin, ReadOnlyHistoryAdmin):
-    list_display = ["reference", "application_link", "amount", "method", "status", "receipt_uploaded_at"]
+    list_display = ["reference", "application_link", "amount", "method", "status_badge", "receipt_uploaded_at"]
     list_filter = ["status", "method"]
+    show_facets = admin.ShowFacets.NEVER
     search_fields = ["=reference"]
     list_select_related = ["application"]
     show_full_result_count = False
