@@ -46,3 +46,37 @@ def decision_maker(db):
 @pytest.fixture
 def administrator(db):
     return UserFactory(role="administrator")
+
+
+REFERENCE_DATA = [
+    # (app label, migration module): each has a `seed(apps, schema_editor)` (or `create`) function
+    ("applications", "0002_reference_data", "seed"),
+    ("applications", "0004_seed_service_categories", "seed"),
+    ("audits", "0002_indicator_set", "seed"),
+    ("certificates", "0005_daily_sweep_schedule", "create"),
+]
+
+
+@pytest.fixture(autouse=True)
+def _reference_data_in_transactional_tests(request):
+    """Transactional tests empty the database afterwards (flush), which also removes what the data migrations
+    seeded (material types, fees, indicators, roles, the beat schedule); serialized rollback does not restore
+    it reliably when another thread used the database. Seed it again, idempotently, before such a test."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = (marker is not None and marker.kwargs.get("transaction")) or any(
+        name in request.fixturenames for name in ("transactional_db", "live_server", "live_worker"))
+    if not transactional:
+        return
+    request.getfixturevalue("transactional_db")
+    import importlib
+
+    from django.apps import apps
+
+    from accounts.roles import sync_role_groups
+    from applications.models import MaterialType
+
+    if MaterialType.objects.exists():
+        return
+    for app_label, module, function in REFERENCE_DATA:
+        getattr(importlib.import_module(f"{app_label}.migrations.{module}"), function)(apps, None)
+    sync_role_groups(apps)
