@@ -27,9 +27,12 @@ def materials(request, pk):
     for item in items:
         item.can_upload = permissions.can_upload_material(request.user, item)
         item.upload_form = MaterialUploadForm(item=item, auto_id=f"item{item.pk}_%s")
+    required = [item for item in items if item.material_type.required]
     context = {
         "application": application,
         "items": items,
+        "required_total": len(required),
+        "required_done": sum(1 for item in required if item.status in (item.Status.UPLOADED, item.Status.ACCEPTED)),
         "can_edit": application.is_editable,
         "max_files": settings.MAX_FILES_PER_UPLOAD,
         "max_size": filesizeformat(settings.MAX_UPLOAD_SIZE),

@@ -1,0 +1,158 @@
+"""A 50 MB material upload through gunicorn: how much the web worker's resident memory grows (targets DJ-4).
+
+Starts the portal under gunicorn (one sync worker, a throwaway SQLite database and var/ folder, MAX_UPLOAD_SIZE
+raised to 60 MB), signs a user in through a session cookie, streams a 50 MB PDF to the upload view and reads the
+worker's VmRSS (and peak VmHWM) from /proc before and after. Everything is removed again at the end.
+"""
+
+import http.client
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+from _setup import ROOT, django_setup, report
+
+SIZE = 50 * 1024 * 1024
+TMP = Path(tempfile.mkdtemp(prefix="certportal-bench-upload-"))
+os.environ.update(
+    CERTPORTAL_VAR_DIR=str(TMP),
+    DATABASE_URL=f"sqlite:///{TMP}/bench.sqlite3",
+    MAX_UPLOAD_SIZE=str(60 * 1024 * 1024),
+    ALLOWED_HOSTS="127.0.0.1",
+    DEBUG="false",
+)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def status_kb(pid: int, field: str) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    raise LookupError(field)
+
+
+def prepare() -> tuple[str, int]:
+    """A signed-in applicant with a draft; returns the session cookie and the business-licence item's id."""
+    django_setup()
+    from django.core.management import call_command
+    from django.test import Client
+
+    call_command("collectstatic", interactive=False, verbosity=0)  # DEBUG is off: the manifest must exist
+
+    from accounts.models import User
+    from applications import uscc
+    from applications.models import Application, Membership, Organization
+
+    user = User.objects.create_user("bench", "bench@example.com", "bench-password-2026")
+    code = "91350100" + "000000042"
+    organization = Organization.objects.create(name="基准测试有限公司", credit_code=code + uscc.check_character(code))
+    Membership.objects.create(user=user, organization=organization, role=Membership.Role.OWNER)
+    application = Application.start(organization=organization, by=user)
+    client = Client()
+    client.force_login(user)
+    item = application.material_items.get(material_type__code="business_licence")
+    return client.cookies["sessionid"].value, item.pk
+
+
+def write_pdfs() -> tuple[Path, Path]:
+    """A small PDF for the warm-up and a 50 MB one (a big harmless stream), written to the temp folder."""
+    from tests.applications.samples import pdf  # importable once django_setup() put the project on sys.path
+
+    small, big = TMP / "small.pdf", TMP / "licence.pdf"
+    small.write_bytes(pdf())
+    big.write_bytes(pdf(padding=SIZE - 1024))
+    return small, big
+
+
+def post_file(port: int, url: str, cookie: str, path: Path) -> tuple[int, bytes, float]:
+    """Stream a multipart upload from disk (the bench process never holds it in one piece)."""
+    boundary = uuid.uuid4().hex
+    csrf = uuid.uuid4().hex
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="files"; filename="licence.pdf"\r\n'
+        "Content-Type: application/pdf\r\n\r\n"
+    ).encode()
+    tail = f"\r\n--{boundary}--\r\n".encode()
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    connection.putrequest("POST", url)
+    connection.putheader("Content-Type", f"multipart/form-data; boundary={boundary}")
+    connection.putheader("Content-Length", str(len(head) + path.stat().st_size + len(tail)))
+    connection.putheader("Cookie", f"sessionid={cookie}; csrftoken={csrf}")
+    connection.putheader("X-CSRFToken", csrf)
+    connection.putheader("X-Requested-With", "XMLHttpRequest")
+    connection.endheaders()
+    start = time.perf_counter()
+    connection.send(head)
+    with path.open("rb") as file:
+        while chunk := file.read(1024 * 1024):
+            connection.send(chunk)
+    connection.send(tail)
+    response = connection.getresponse()
+    body = response.read()
+    return response.status, body, time.perf_counter() - start
+
+
+def wait_until_up(port: int, cookie: str, deadline: float) -> None:
+    while time.monotonic() < deadline:
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            connection.request("GET", "/portal/", headers={"Cookie": f"sessionid={cookie}"})
+            if connection.getresponse().status == 200:
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise TimeoutError("gunicorn did not answer")
+
+
+def main() -> None:
+    cookie, item_id = prepare()
+    small, pdf = write_pdfs()
+    port = free_port()
+    log = (TMP / "gunicorn.log").open("w")
+    server = subprocess.Popen(
+        [str(ROOT / ".venv/bin/gunicorn"), "certportal.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "1"]
+        + ["--timeout", "120"],
+        cwd=ROOT,
+        env=os.environ,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        try:
+            wait_until_up(port, cookie, time.monotonic() + 30)
+        except TimeoutError:
+            print((TMP / "gunicorn.log").read_text()[-3000:])
+            raise
+        worker = int(Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()[0])
+        url = f"/portal/materials/{item_id}/upload/"
+        assert post_file(port, url, cookie, small)[0] == 200  # warm-up: the upload code path is loaded
+        rss_before, peak_before = status_kb(worker, "VmRSS"), status_kb(worker, "VmHWM")
+        status, body, seconds = post_file(port, url, cookie, pdf)
+        rss_after, peak_after = status_kb(worker, "VmRSS"), status_kb(worker, "VmHWM")
+        assert status == 200 and b'"ok": true' in body, (status, body[:300])
+        report("upload_50mb_rss_delta", (rss_after - rss_before) / 1024, "MB")
+        report("upload_50mb_peak_rss_delta", (peak_after - max(peak_before, rss_before)) / 1024, "MB")
+        report("upload_50mb_seconds", seconds, "s")
+    finally:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        log.close()
+        shutil.rmtree(TMP, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
