@@ -262,3 +262,14 @@ def test_the_callback_secret_comes_from_settings(settings):
     assert sandbox.secret() == b"s3cret"
     settings.PAYMENT_SANDBOX_SECRET = ""
     assert sandbox.secret() not in (b"", b"s3cret")
+
+
+def test_the_sandbox_bank_page_of_another_organization_is_404(
+    applicant_client, en_client, other_applicant, payment, sandbox_on
+):
+    start = applicant_client.post(reverse("applications:pay_online", args=[payment.pk, "sandbox"]))
+    en_client.force_login(other_applicant)
+    assert en_client.get(start.url).status_code == 404
+    assert en_client.post(start.url).status_code == 404
+    payment.refresh_from_db()
+    assert payment.status == Payment.Status.PENDING

@@ -225,3 +225,15 @@ def test_anonymous_visitors_are_sent_to_sign_in(client):
         response = client.get(reverse(f"applications:{name}"))
         assert response.status_code == 302
         assert response.url.startswith(reverse("account_login"))
+
+
+def test_staff_cannot_join_through_an_invitation(applicant, en_client):
+    staff = UserFactory(role="reviewer", email="staff@example.com")
+    invitation = Invitation.send(organization=applicant.membership.organization, email=staff.email, by=applicant)
+    en_client.force_login(staff)
+    assert en_client.post(reverse("applications:invitation", args=[invitation.token])).status_code == 403
+    assert not Membership.objects.filter(user=staff).exists()
+
+
+def test_an_unknown_invitation_token_is_404(applicant_client):
+    assert applicant_client.get(reverse("applications:invitation", args=["no-such-token"])).status_code == 404
