@@ -1,9 +1,10 @@
 """CSV and XLSX exports of the application list exactly as filtered and searched in the admin.
 
-Both are produced inside the request rather than by a Celery task with a progress bar: the CSV is streamed row by
-row (constant memory, the first bytes leave at once, 100k rows in a few seconds), and the XLSX is written by
-openpyxl's write-only mode into a temporary file (constant memory too) and capped at EXPORT_XLSX_MAX_ROWS.
-Nothing needs a worker, a result store, polling or cleaning up, and the export can never disagree with the list.
+Both are produced in the request, not by a Celery task with a progress bar. The CSV is streamed row by row: constant
+memory, the first bytes leave at once, 100k applications in about 7 s (bench figures). openpyxl writes only ~3,000
+rows a second even in write-only mode, so the XLSX is capped at EXPORT_XLSX_MAX_ROWS (20,000, ~7 s); a bigger list
+is told to use the CSV (which opens in Excel and WPS) or narrower filters. Nothing needs a worker, a result store,
+polling or clean-up, and an export can never disagree with the list it came from.
 """
 
 import csv
