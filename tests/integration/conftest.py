@@ -71,8 +71,8 @@ def redis_broker():
 
 
 def _reset_producer_pool():
-    if celery_app._pool is not None:
-        celery_app._pool.force_close_all()
+    # Drop our references only: kombu keeps producer pools in a global registry keyed by broker URL, so
+    # closing them here would also close the pool the eager tests of the embedded broker go on using.
     celery_app._pool = None
     celery_app.amqp._producer_pool = None
 
