@@ -256,7 +256,7 @@ def review_context(request, application: Application) -> dict:
         "can_download_material": permissions.can_download_material(user),
         "timeline": application.status_changes.select_related("by"),
         "quote": quote,
-        "payments": application.payments.select_related("decided_by"),
+        "payments": application.payments.select_related("decided_by").prefetch_related("invoice_requests"),
         "payment_decisions": Payment.history.filter(application_id=application.pk, status__in=DECIDED_PAYMENT_STATES)
         .select_related("history_user")
         .order_by("history_date"),

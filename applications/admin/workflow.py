@@ -10,8 +10,21 @@ from django.utils.translation import gettext_lazy
 from certportal.history import ReadOnlyHistoryAdmin
 from certportal.workflow import TransitionError
 
-from ..models import MaterialFile, MaterialItem, Payment
+from ..models import InvoiceRequest, MaterialFile, MaterialItem, Payment, PaymentEvent
 from . import decisions, permissions
+
+
+class ReadOnlyMixin:
+    """Workflow records change through the buttons on the application page (and the portal), never by editing."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class ApplicationLinkMixin:
@@ -26,7 +39,7 @@ class ApplicationLinkMixin:
 
 
 @admin.register(MaterialItem)
-class MaterialItemAdmin(ApplicationLinkMixin, ReadOnlyHistoryAdmin):
+class MaterialItemAdmin(ReadOnlyMixin, ApplicationLinkMixin, ReadOnlyHistoryAdmin):
     list_display = ["application_link", "material_type", "status_badge", "reviewed_by", "reviewed_at"]
     list_filter = ["status", "material_type"]
     show_facets = admin.ShowFacets.NEVER
@@ -36,18 +49,9 @@ class MaterialItemAdmin(ApplicationLinkMixin, ReadOnlyHistoryAdmin):
     readonly_fields = ["application", "material_type", "status", "reason", "reviewed_by", "reviewed_at", "to_reconfirm"]
     history_list_display = ["status", "reason"]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False  # decisions are the buttons on the application page
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(MaterialFile)
-class MaterialFileAdmin(admin.ModelAdmin):
+class MaterialFileAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = ["original_name", "item", "version", "size", "uploaded_by", "uploaded_at"]
     list_select_related = ["item__material_type", "item__application", "uploaded_by"]
     show_full_result_count = False
@@ -69,18 +73,9 @@ class MaterialFileAdmin(admin.ModelAdmin):
         url = reverse("admin:applications_application_material_file", args=[obj.pk])
         return format_html('<a href="{}">{}</a>', url, _("Download"))
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(Payment)
-class PaymentAdmin(ApplicationLinkMixin, ReadOnlyHistoryAdmin):
+class PaymentAdmin(ReadOnlyMixin, ApplicationLinkMixin, ReadOnlyHistoryAdmin):
     list_display = ["reference", "application_link", "amount", "method", "status_badge", "receipt_uploaded_at"]
     list_filter = ["status", "method"]
     show_facets = admin.ShowFacets.NEVER
@@ -130,11 +125,29 @@ class PaymentAdmin(ApplicationLinkMixin, ReadOnlyHistoryAdmin):
     def has_confirm_permission(self, request):
         return permissions.can_confirm_payment(request.user)
 
-    def has_add_permission(self, request):
-        return False
 
-    def has_change_permission(self, request, obj=None):
-        return False
+@admin.register(InvoiceRequest)
+class InvoiceRequestAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    """Fapiao requests, to issue from the finance system (the latest request of a payment counts)."""
 
-    def has_delete_permission(self, request, obj=None):
-        return False
+    list_display = ["payment", "application", "title", "taxpayer_id", "email", "requested_at", "issued_at"]
+    list_select_related = ["payment__application"]
+    list_filter = [("issued_at", admin.EmptyFieldListFilter)]
+    search_fields = ["=payment__reference", "title", "taxpayer_id"]
+    show_full_result_count = False
+
+    @admin.display(description=gettext_lazy("application"))
+    def application(self, obj):
+        url = reverse("admin:applications_application_change", args=[obj.payment.application_id])
+        return format_html('<a href="{}">{}</a>', url, obj.payment.application.reference)
+
+
+@admin.register(PaymentEvent)
+class PaymentEventAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    """Callbacks from online payment providers, as received (replays show as ignored)."""
+
+    list_display = ["received_at", "provider", "event_id", "payment", "result", "detail"]
+    list_select_related = ["payment"]
+    list_filter = ["provider", "result"]
+    search_fields = ["=event_id", "=payment__reference"]
+    show_full_result_count = False

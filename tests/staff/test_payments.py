@@ -110,3 +110,22 @@ def test_bulk_confirm_on_the_payment_list(reviewer_client, payment):
     payment.refresh_from_db()
     assert payment.status == Payment.Status.CONFIRMED
     assert messages_of(response)
+
+
+def test_invoice_requests_show_on_the_application_and_in_their_own_read_only_list(
+    reviewer_client, client, administrator, payment, applicant
+):
+    from applications.models import InvoiceRequest
+
+    InvoiceRequest.objects.create(
+        payment=payment,
+        title="测试企业有限公司",
+        taxpayer_id="91350100MA01234567",
+        email="f@example.com",
+        requested_by=applicant,
+    )
+    page = reviewer_client.get(reverse("admin:applications_application_change", args=[payment.application_id]))
+    assert "91350100MA01234567" in page.content.decode()
+    client.force_login(administrator)
+    assert client.get(reverse("admin:applications_invoicerequest_changelist")).status_code == 200
+    assert client.get(reverse("admin:applications_invoicerequest_add")).status_code == 403
