@@ -27,6 +27,22 @@ def dashboard(request):
     if not request.user.has_perm("applications.view_application"):
         raise PermissionDenied
     today = timezone.localdate()
+    context = {
+        **admin.site.each_context(request),
+        "title": _("Staff dashboard"),
+        "today": today,
+        "state_counts": state_counts(),
+        **work_queues(today),
+        "surveillance_days": settings.SURVEILLANCE_DUE_SOON_DAYS,
+        "monthly_chart": bar_chart(applications_per_month(today)),
+        "grade_chart": bar_chart(grade_distribution()),
+        "changelist_url": reverse("admin:applications_application_changelist"),
+    }
+    return TemplateResponse(request, "admin/staff/dashboard.html", context)
+
+
+def work_queues(today: datetime.date) -> dict:
+    """What needs staff now: late applications, receipts to check, this month's audits, surveillance due soon."""
     late = Application.objects.filter(late_q())
     payments = Payment.objects.filter(status=Payment.Status.RECEIPT_UPLOADED)
     month_start = today.replace(day=1)
@@ -35,11 +51,7 @@ def dashboard(request):
     surveillance = SurveillanceReview.objects.exclude(status=SurveillanceReview.Status.COMPLETED).filter(
         due_date__lte=today + datetime.timedelta(days=settings.SURVEILLANCE_DUE_SOON_DAYS)
     )
-    context = {
-        **admin.site.each_context(request),
-        "title": _("Staff dashboard"),
-        "today": today,
-        "state_counts": state_counts(),
+    return {
         "late_count": late.count(),
         "late": late.select_related("organization").order_by("status_changed_at")[:LIST_LENGTH],
         "payments_count": payments.count(),
@@ -47,12 +59,7 @@ def dashboard(request):
         "audits": audits.select_related("application").prefetch_related("team__auditor").order_by("planned_start"),
         "surveillance_count": surveillance.count(),
         "surveillance": surveillance.select_related("certificate").order_by("due_date")[:LIST_LENGTH],
-        "surveillance_days": settings.SURVEILLANCE_DUE_SOON_DAYS,
-        "monthly_chart": bar_chart(applications_per_month(today)),
-        "grade_chart": bar_chart(grade_distribution()),
-        "changelist_url": reverse("admin:applications_application_changelist"),
     }
-    return TemplateResponse(request, "admin/staff/dashboard.html", context)
 
 
 def state_counts() -> list[dict]:
