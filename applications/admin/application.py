@@ -134,6 +134,7 @@ class ApplicationAdmin(ReadOnlyHistoryAdmin):
     @admin.action(description=gettext_lazy("Accept the selected applications"), permissions=["review"])
     def accept_selected(self, request, queryset):
         done, refused = 0, []
+        skipped = queryset.exclude(status=S.SUBMITTED).count()
         for application in queryset.filter(status=S.SUBMITTED).order_by("pk"):
             try:
                 with transaction.atomic():
@@ -142,7 +143,6 @@ class ApplicationAdmin(ReadOnlyHistoryAdmin):
                 refused.append(f"{application.reference}: {error.message}")
             else:
                 done += 1
-        skipped = queryset.exclude(status__in=[S.SUBMITTED, S.ACCEPTED]).count()
         if done:
             messages.success(request, _("%(count)d applications accepted.") % {"count": done})
         for line in refused:

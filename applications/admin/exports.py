@@ -12,7 +12,8 @@ import tempfile
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.core.exceptions import PermissionDenied, SuspiciousOperation
 from django.http import FileResponse, StreamingHttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
@@ -141,7 +142,10 @@ def export_xlsx(request, model_admin):
 
 def _filtered(request, model_admin):
     """The queryset behind the change list for the same query string (filters, search, ordering)."""
-    return model_admin.get_changelist_instance(request).queryset
+    try:
+        return model_admin.get_changelist_instance(request).queryset
+    except IncorrectLookupParameters as error:  # a hand-made query string
+        raise SuspiciousOperation("invalid filter") from error
 
 
 def _changelist_url(request) -> str:

@@ -96,3 +96,7 @@ def test_the_csv_query_count_does_not_grow(reviewer_client, size, django_assert_
     with django_assert_max_num_queries(7):
         rows = read_csv(reviewer_client.get(CSV))
     assert len(rows) == size + 1
+
+
+def test_a_hand_made_filter_is_a_bad_request(reviewer_client, applications):
+    assert reviewer_client.get(CSV, {"status__exact": "nonsense", "organization__bogus": "1"}).status_code == 400
