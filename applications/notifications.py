@@ -1,8 +1,6 @@
 """Who hears about what. Rows are written in the caller's transaction; e-mails go out after it commits."""
 
-from functools import partial
-
-from django.db import transaction
+from certportal.queue import enqueue_on_commit
 
 from .models import Application, Notification
 
@@ -25,7 +23,7 @@ def notify(
     from .tasks import send_notification_email
 
     for notification in notifications:
-        transaction.on_commit(partial(send_notification_email.delay, notification.pk))
+        enqueue_on_commit(send_notification_email, notification.pk)
     return notifications
 
 

@@ -1,7 +1,5 @@
 """Cross-app actions: the decision on an application and the certificate it produces."""
 
-from functools import partial
-
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -11,6 +9,7 @@ from django.utils.translation import gettext_lazy
 from applications.models import Application, Grade, Notification
 from applications.notifications import notify, organization_users
 from certportal.dates import add_months
+from certportal.queue import enqueue_on_commit
 from certportal.workflow import TransitionError, require_reason
 
 from .models import Certificate, CertificateNumberSequence, Decision, SurveillanceReview
@@ -82,7 +81,7 @@ def issue_certificate(*, decision: Decision) -> Certificate:
     )
     from .tasks import render_certificate_pdf
 
-    transaction.on_commit(partial(render_certificate_pdf.delay, certificate.pk))
+    enqueue_on_commit(render_certificate_pdf, certificate.pk)
     notify(
         organization_users(application),
         kind=Notification.Kind.CERTIFICATE_ISSUED,

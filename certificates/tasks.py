@@ -76,3 +76,30 @@ def daily_sweep() -> dict:
     counts = surveillance.run()
     logger.info("daily sweep: %s", counts)
     return counts
+
+
+@shared_task(acks_late=True, soft_time_limit=300, time_limit=360)
+def redeliver_pending() -> dict:
+    """The outbox sweep: re-enqueue work whose message may have been lost (e.g. the broker was down at commit).
+
+    Every task it enqueues is idempotent, so an item that was merely slow is done once all the same."""
+    from django.utils import timezone
+
+    from applications.models import Notification
+    from applications.tasks import send_notification_email
+
+    from .models import DecisionDossier
+
+    stale = timezone.now() - timezone.timedelta(minutes=2)
+    counts = {"notifications": 0, "certificates": 0, "dossiers": 0}
+    for pk in Notification.objects.filter(emailed_at__isnull=True, created_at__lt=stale).values_list("pk", flat=True)[
+        :5000
+    ]:
+        counts["notifications"] += send_notification_email.delay(pk) is not None
+    pending_pdf = Certificate.objects.filter(pdf="", pdf_attempts__lt=MAX_ATTEMPTS, status_changed_at__lt=stale)
+    for pk in pending_pdf.values_list("pk", flat=True)[:1000]:
+        counts["certificates"] += render_certificate_pdf.delay(pk) is not None
+    queued = DecisionDossier.objects.filter(status=DecisionDossier.Status.QUEUED, created_at__lt=stale)
+    for pk in queued.values_list("pk", flat=True)[:100]:
+        counts["dossiers"] += build_decision_dossier.delay(pk) is not None
+    return counts

@@ -273,3 +273,7 @@ SURVEILLANCE_REMINDER_DAYS = env.list("SURVEILLANCE_REMINDER_DAYS", cast=int, de
 SURVEILLANCE_GRACE_DAYS = env.int("SURVEILLANCE_GRACE_DAYS", default=30)
 SUSPENSION_LIMIT_MONTHS = env.int("SUSPENSION_LIMIT_MONTHS", default=6)
 RECERTIFICATION_REMINDER_DAYS = env.list("RECERTIFICATION_REMINDER_DAYS", cast=int, default=[90, 30])
+
+# A request never waits long for a broker that is down: the rows are the outbox (certportal/queue.py).
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
+CELERY_BROKER_CONNECTION_TIMEOUT = 2

@@ -54,6 +54,7 @@ REFERENCE_DATA = [
     ("applications", "0004_seed_service_categories", "seed"),
     ("audits", "0002_indicator_set", "seed"),
     ("certificates", "0005_daily_sweep_schedule", "create"),
+    ("certificates", "0006_redelivery_schedule", "create"),
 ]
 
 

@@ -1,5 +1,3 @@
-from functools import partial
-
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -13,6 +11,7 @@ from django.utils.translation import gettext_lazy
 
 from applications.models import Application, Grade, MaterialFile
 from certportal.downloads import attachment_response
+from certportal.queue import enqueue_on_commit
 from certportal.workflow import TransitionError
 
 from .. import services
@@ -151,7 +150,7 @@ class CaseFileAdmin(admin.ModelAdmin):
 
         with transaction.atomic():
             dossier = DecisionDossier.objects.create(application=application, requested_by=request.user)
-            transaction.on_commit(partial(build_decision_dossier.delay, dossier.pk))
+            enqueue_on_commit(build_decision_dossier, dossier.pk)
         messages.info(request, _("The dossier is being built; this page shows its progress."))
         return redirect(reverse("admin:certificates_casefile_change", args=[pk]) + "#dossier")
 

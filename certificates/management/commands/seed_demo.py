@@ -139,7 +139,8 @@ class Command(BaseCommand):
                 onsite_man_days=Decimal("2"),
             )
 
-        planned()
+        _app, in_progress = planned()
+        in_progress.start(by=auditor)  # the demo auditor can try the scoring form (/audits/) right away
 
         app, audit = planned()
         audit.start(by=auditor)
@@ -150,8 +151,7 @@ class Command(BaseCommand):
             )
             for i, ind in enumerate(leaves)
         )
-        audit_services.submit_audit_report(audit=audit, by=auditor)
-        app.await_decision(by=reviewer)
+        audit_services.submit_audit_report(audit=audit, by=auditor)  # no nonconformities: awaiting decision
         certificate_services.grant_certification(application=app, by=decider)
 
 
