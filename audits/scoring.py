@@ -1,4 +1,4 @@
-"""The GB/T 27922 scoring rule (domain.md §2.4–2.5), in one place.
+"""The GB/T 27922 scoring rule (domain.md §2.4–2.6), in one place.
 
     score = points obtained ÷ points of the applicable items × 100      (excluded items count in neither)
             + 1 if the audit has a special bonus (at most one)
@@ -8,22 +8,21 @@
 * A sampled item loses points in proportion to its nonconforming share: max × (1 − nonconforming ÷ samples).
   If no samples were recorded, the awarded points are used as for a non-sampled item.
 * The specials are applied to the 100-point score, so only the bonus can take it above 100 (to at most 101).
-  A score is never below 0.
-* Grades (inclusive thresholds): 五星 ≥ 95, 四星 ≥ 90, 三星 ≥ 80, 达标 ≥ 70; below 70 no grade.
+  A score is never below 0. Scores are rounded half-up to two decimals before the grade is looked up.
+* Grades (inclusive thresholds, settings.GRADE_THRESHOLDS): 五星 ≥ 95, 四星 ≥ 90, 三星 ≥ 80, 达标 ≥ 70;
+  below the lowest threshold no grade ("not certified").
+* A blocking finding (veto) forbids a positive recommendation whatever the score: the grade is then "".
 """
 
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.conf import settings
+
 from applications.models import Grade
 
 HUNDRED = Decimal(100)
-THRESHOLDS = [
-    (Decimal(95), Grade.FIVE_STAR),
-    (Decimal(90), Grade.FOUR_STAR),
-    (Decimal(80), Grade.THREE_STAR),
-    (Decimal(70), Grade.COMPLIANT),
-]
+CENT = Decimal("0.01")
 
 
 @dataclass(frozen=True)
@@ -36,10 +35,16 @@ class ItemResult:
     nonconforming_samples: int | None = None
 
     def obtained(self) -> Decimal:
+        if self.not_applicable:
+            return Decimal(0)
         if self.sampled and self.sample_size:
             conforming = Decimal(self.sample_size - (self.nonconforming_samples or 0)) / Decimal(self.sample_size)
             return self.max_points * conforming
         return self.points or Decimal(0)
+
+    def lost(self) -> Decimal:
+        """Points this item lost (0 for an excluded item)."""
+        return Decimal(0) if self.not_applicable else self.max_points - self.obtained()
 
 
 @dataclass(frozen=True)
@@ -50,31 +55,54 @@ class Result:
     bonus: int
     deductions: int
     score: Decimal
-    grade: str  # "" below 70
+    score_grade: str  # the grade the score alone reaches ("" below the lowest threshold)
+    blocked: bool
+    grade: str  # the recommended grade: score_grade, or "" when a blocking finding vetoes it
+
+
+def thresholds() -> list[tuple[Decimal, str]]:
+    """(threshold, grade), highest first, from settings.GRADE_THRESHOLDS."""
+    configured = settings.GRADE_THRESHOLDS
+    pairs = [(Decimal(str(configured[grade])), grade) for grade in Grade.values if grade in configured]
+    return sorted(pairs, reverse=True)
 
 
 def grade_for(score: Decimal) -> str:
-    for threshold, grade in THRESHOLDS:
+    for threshold, grade in thresholds():
         if score >= threshold:
             return grade
     return ""
 
 
-def compute(items: list[ItemResult], *, bonus: int = 0, deductions: int = 0) -> Result:
+def next_grade(score: Decimal) -> tuple[str, Decimal] | None:
+    """The next grade above the one `score` reaches and the score points still missing; None at the top."""
+    above = [(threshold, grade) for threshold, grade in thresholds() if threshold > score]
+    if not above:
+        return None
+    threshold, grade = min(above)
+    return grade, threshold - score
+
+
+def compute(items: list[ItemResult], *, bonus: int = 0, deductions: int = 0, blocked: bool = False) -> Result:
     """Score and grade of one audit from its item results and special findings (rule in the module docstring)."""
     if bonus not in (0, 1):
         raise ValueError("At most one special bonus per audit.")
+    if deductions < 0:
+        raise ValueError("The number of special deductions cannot be negative.")
     applicable_items = [i for i in items if not i.not_applicable]
     applicable = sum((i.max_points for i in applicable_items), Decimal(0))
     obtained = sum((i.obtained() for i in applicable_items), Decimal(0))
     base = (obtained / applicable * HUNDRED) if applicable else Decimal(0)
-    score = max(Decimal(0), base + bonus - deductions).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    score = max(Decimal(0), base + bonus - deductions).quantize(CENT, rounding=ROUND_HALF_UP)
+    score_grade = grade_for(score)
     return Result(
         obtained=obtained,
         applicable=applicable,
-        base_score=base.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP),
+        base_score=base.quantize(CENT, rounding=ROUND_HALF_UP),
         bonus=bonus,
         deductions=deductions,
         score=score,
-        grade=grade_for(score),
+        score_grade=score_grade,
+        blocked=blocked,
+        grade="" if blocked else score_grade,
     )

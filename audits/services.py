@@ -2,16 +2,18 @@
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import Max
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts import roles
 from applications import notifications
 from applications.models import Application, Notification, Organization, ServiceCategory
-from certportal.workflow import TransitionError, record_history
+from certportal.queue import enqueue_on_commit
+from certportal.workflow import TransitionError, record_history, sentences
 
-from . import scoring
-from .models import Audit, AuditorProfile, AuditTeamMember, ConflictOfInterest, IndicatorSet, SpecialFinding
+from . import scoresheet, scoring
+from .models import Audit, AuditorProfile, AuditTeamMember, ConflictOfInterest, IndicatorSet, Nonconformity
 
 # --- audit team rules (each a plain function, so the planning form can explain every refusal) -----------------
 
@@ -94,7 +96,7 @@ def plan_audit(
             application.plan_audit(by=by)  # locks the application and checks that the fee is paid
         problems = team_problems(application, [lead, *members])
         if problems:
-            raise TransitionError(" ".join(problems))
+            raise TransitionError(sentences(problems))
         audit = Audit(
             application=application,
             kind=kind,
@@ -121,39 +123,84 @@ def plan_audit(
 
 
 def compute_result(audit: Audit) -> scoring.Result:
-    leaves = audit.indicator_set.indicators.filter(children__isnull=True)
-    scores = {s.indicator_id: s for s in audit.scores.all()}
-    items = []
-    for indicator in leaves:
-        s = scores.get(indicator.pk)
-        items.append(
-            scoring.ItemResult(
-                max_points=indicator.max_points,
-                points=s.points if s else None,
-                not_applicable=bool(s and s.not_applicable),
-                sampled=indicator.sampled,
-                sample_size=s.sample_size if s else None,
-                nonconforming_samples=s.nonconforming_samples if s else None,
-            )
-        )
-    findings = audit.special_findings.all()
-    return scoring.compute(
-        items,
-        bonus=sum(1 for f in findings if f.kind == SpecialFinding.Kind.BONUS),
-        deductions=sum(1 for f in findings if f.kind == SpecialFinding.Kind.DEDUCTION),
-    )
+    """The audit's score and recommended grade, from its items, special findings and blocking findings."""
+    return scoresheet.build(audit).result
 
 
 def submit_audit_report(*, audit: Audit, by) -> Audit:
-    """Lock the audit with its computed score and grade, and report it on the application."""
+    """The team leader locks the audit with its computed result; the application moves on and the report
+    PDF is rendered. Open nonconformities send the application to corrective action, none to the decision."""
     with transaction.atomic():
-        leaves = audit.indicator_set.indicators.filter(children__isnull=True)
-        scored = audit.scores.filter(Q(not_applicable=True) | Q(points__isnull=False) | Q(sample_size__gt=0))
-        unscored = leaves.exclude(pk__in=scored.values("indicator_id")).count()
+        if not audit.team.filter(auditor=by, role=AuditTeamMember.Role.LEAD).exists():
+            raise TransitionError(_("Only the team leader can submit the audit report."))
+        audit.lock_for_editing()
+        sheet = scoresheet.build(audit)
+        unscored = len(sheet.unscored)
         if unscored:
-            raise TransitionError(_("%(count)d indicators are not scored yet.") % {"count": unscored})
-        result = compute_result(audit)
+            raise TransitionError(
+                ngettext("%(count)d indicator is not scored yet.", "%(count)d indicators are not scored yet.", unscored)
+                % {"count": unscored}
+            )
+        result = sheet.result
         audit.submit(by=by, score=result.score, grade=result.grade)
         if audit.kind != Audit.Kind.SURVEILLANCE:
-            audit.application.report_audit(by=by, score=result.score, grade=result.grade)
+            _report_on_application(audit, result, by=by)
+        _tell_applicant_of_nonconformities(audit)
+        from .tasks import render_audit_report
+
+        enqueue_on_commit(render_audit_report, audit.pk)
         return audit
+
+
+def _report_on_application(audit: Audit, result: scoring.Result, *, by) -> None:
+    application = audit.application
+    if application.status == Application.Status.AUDIT_PLANNED:
+        application.report_audit(by=by, score=result.score, grade=result.grade)
+    else:  # a report resubmitted after staff reopened it: the application keeps its place, with the new result
+        application.score, application.grade = result.score, result.grade
+        record_history(application, by=by, reason="audit report resubmitted")
+        application.save(update_fields=["score", "grade"])
+    if audit.nonconformities.unresolved().exists():
+        if application.can_become(Application.Status.CORRECTIVE_ACTION):
+            application.require_corrective_action(by=by)
+    elif application.can_become(Application.Status.AWAITING_DECISION):
+        application.await_decision(by=by)
+
+
+def _tell_applicant_of_nonconformities(audit: Audit) -> None:
+    open_ones = list(audit.nonconformities.unresolved().order_by("due_date", "pk"))
+    if not open_ones:
+        return
+    detail = "; ".join(f"{nc.due_date:%Y-%m-%d} {nc.description}" for nc in open_ones)
+    notifications.notify(
+        notifications.organization_users(audit.application),
+        kind=Notification.Kind.NONCONFORMITY_RAISED,
+        application=audit.application,
+        detail=f"({len(open_ones)}) {detail}",
+    )
+
+
+def verify_nonconformity(*, nonconformity: Nonconformity, by) -> None:
+    """The auditor accepts a correction; once every nonconformity is verified the case goes to the decision."""
+    with transaction.atomic():
+        # The audit row lock makes two auditors verifying the last two findings at once see each other's work.
+        audit = Audit.objects.select_for_update().select_related("application").get(pk=nonconformity.audit_id)
+        nonconformity.verify(by=by)
+        if audit.kind == Audit.Kind.SURVEILLANCE or audit.nonconformities.unresolved().exists():
+            return
+        if audit.application.status == Application.Status.CORRECTIVE_ACTION:
+            audit.application.await_decision(by=by, reason=_("All nonconformities are verified."))
+
+
+def reopen_nonconformity(*, nonconformity: Nonconformity, by, reason: str) -> None:
+    """The auditor finds a correction insufficient; the applicant is told why."""
+    with transaction.atomic():
+        nonconformity.reopen(by=by, reason=reason)
+        application = nonconformity.audit.application
+        notifications.notify(
+            notifications.organization_users(application),
+            kind=Notification.Kind.NONCONFORMITY_RAISED,
+            application=application,
+            detail=nonconformity.description,
+            reason=nonconformity.reopen_reason,
+        )

@@ -274,6 +274,24 @@ SURVEILLANCE_GRACE_DAYS = env.int("SURVEILLANCE_GRACE_DAYS", default=30)
 SUSPENSION_LIMIT_MONTHS = env.int("SUSPENSION_LIMIT_MONTHS", default=6)
 RECERTIFICATION_REMINDER_DAYS = env.list("RECERTIFICATION_REMINDER_DAYS", cast=int, default=[90, 30])
 
+# --- On-site audits (issue 5): grades, nonconformities, photos (domain.md §2.4–2.6).
+# Inclusive score thresholds per grade (GB/T 27922: 95/90/80/70); audits.scoring.grade_for is the only reader.
+GRADE_THRESHOLDS = {
+    "five_star": env.float("GRADE_THRESHOLD_FIVE_STAR", default=95),
+    "four_star": env.float("GRADE_THRESHOLD_FOUR_STAR", default=90),
+    "three_star": env.float("GRADE_THRESHOLD_THREE_STAR", default=80),
+    "compliant": env.float("GRADE_THRESHOLD_COMPLIANT", default=70),
+}
+# Days the applicant gets to correct a nonconformity (the auditor may set another date per finding).
+NONCONFORMITY_DUE_DAYS = env.int("NONCONFORMITY_DUE_DAYS", default=90)
+# Special-deduction categories that block a positive recommendation whatever the score (否决项; none are
+# published, so the body decides): any of "law", "own_rules", "industry", "system". An auditor can also mark
+# any single nonconformity as blocking.
+BLOCKING_DEDUCTION_CATEGORIES = env.list("BLOCKING_DEDUCTION_CATEGORIES", default=[])
+# Photo derivatives: the long side of the picture shown and put in reports, and of the thumbnail.
+AUDIT_PHOTO_SIZE = env.int("AUDIT_PHOTO_SIZE", default=1600)
+AUDIT_PHOTO_THUMBNAIL_SIZE = env.int("AUDIT_PHOTO_THUMBNAIL_SIZE", default=320)
+
 # A request never waits long for a broker that is down: the rows are the outbox (certportal/queue.py).
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
 CELERY_BROKER_CONNECTION_TIMEOUT = 2

@@ -13,5 +13,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("portal/", include("applications.urls")),
+    path("audits/", include("audits.urls")),
     path("", include("certificates.urls")),
 ]

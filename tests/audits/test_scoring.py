@@ -1,15 +1,18 @@
+"""The scoring rule (audits/scoring.py): hand-computed cases and properties."""
+
 from decimal import Decimal as D
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from audits.scoring import ItemResult, compute, grade_for
+from audits.scoring import ItemResult, compute, grade_for, next_grade
 
 
 @pytest.mark.parametrize(
     ("score", "grade"),
     [
+        ("101", "five_star"),
         ("100", "five_star"),
         ("95", "five_star"),
         ("94.99", "four_star"),
@@ -20,11 +23,36 @@ from audits.scoring import ItemResult, compute, grade_for
         ("70", "compliant"),
         ("69.99", ""),
         ("0", ""),
-        ("101", "five_star"),
     ],
 )
 def test_grade_thresholds_are_inclusive(score, grade):
     assert grade_for(D(score)) == grade
+
+
+def test_thresholds_come_from_settings(settings):
+    settings.GRADE_THRESHOLDS = {"five_star": 97, "four_star": 92, "three_star": 85, "compliant": 75}
+    assert [grade_for(D(s)) for s in ("96.99", "97", "91", "84.99", "75", "74.99")] == [
+        "four_star",
+        "five_star",
+        "three_star",
+        "compliant",
+        "compliant",
+        "",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("score", "expected"),
+    [
+        ("85", ("four_star", D(5))),
+        ("69.5", ("compliant", D("0.5"))),
+        ("94.99", ("five_star", D("0.01"))),
+        ("0", ("compliant", D(70))),
+        ("95", None),
+    ],
+)
+def test_next_grade_and_the_points_missing(score, expected):
+    assert next_grade(D(score)) == expected
 
 
 def test_hand_computed_audit():
@@ -39,6 +67,24 @@ def test_hand_computed_audit():
     assert (r.obtained, r.applicable, r.score, r.grade) == (D("25.5"), D(30), D("85.00"), "three_star")
 
 
+def test_hand_computed_seeded_tree_with_placeholder_points():
+    # The seeded 18 leaves add up to 100. Lose 4 points on two items (6 → 4, 5 → 3), exclude 5.2.6 (3 points),
+    # and find 2 of 10 repair records nonconforming (6 × 0.8 = 4.8):
+    # obtained = (100 − 3) − 4 − 1.2 = 91.8 of 97 applicable → 94.639… → 94.64 → four-star.
+    maxima = [6, 4, 6, 5, 4, 5, 6, 5, 5, 4, 5, 5, 6, 5, 3, 10, 10]  # every leaf but 5.2.4 (repair, sampled)
+    items = [ItemResult(D(m), D(m)) for m in maxima]
+    items[0] = ItemResult(D(6), D(4))
+    items[3] = ItemResult(D(5), D(3))
+    items[14] = ItemResult(D(3), None, not_applicable=True)
+    items.append(ItemResult(D(6), None, sampled=True, sample_size=10, nonconforming_samples=2))
+    r = compute(items)
+    assert (r.obtained, r.applicable) == (D("91.8"), D(97))
+    assert (r.score, r.grade) == (D("94.64"), "four_star")
+    # The single special bonus lifts it to five-star; two deductions bring it down again.
+    assert compute(items, bonus=1).grade == "five_star"
+    assert compute(items, bonus=1, deductions=2).score == D("93.64")
+
+
 def test_specials_apply_to_the_100_point_score():
     items = [ItemResult(D(50), D(47)), ItemResult(D(50), D(47))]  # 94
     assert compute(items).grade == "four_star"
@@ -47,36 +93,125 @@ def test_specials_apply_to_the_100_point_score():
     assert compute(items, bonus=1, deductions=2).score == D("93.00")
 
 
+def test_a_perfect_audit_with_the_bonus_scores_101():
+    r = compute([ItemResult(D(10), D(10))], bonus=1)
+    assert (r.base_score, r.score, r.grade) == (D("100.00"), D("101.00"), "five_star")
+
+
+def test_deductions_never_take_the_score_below_zero():
+    assert compute([ItemResult(D(10), D(0))], deductions=3).score == D("0.00")
+
+
+def test_rounding_is_half_up_before_the_grade():
+    # 2 of 3 items full → 66.666… → 66.67; 179/200 = 89.5 exactly; 189.99/200 = 94.995 → 95.00 (half up)
+    assert compute([ItemResult(D(1), D(1)), ItemResult(D(1), D(1)), ItemResult(D(1), D(0))]).score == D("66.67")
+    assert compute([ItemResult(D(200), D(179))]).score == D("89.50")
+    assert compute([ItemResult(D(200), D("189.99"))]).score == D("95.00")
+    assert compute([ItemResult(D(200), D("189.99"))]).grade == "five_star"
+
+
+def test_all_items_excluded_scores_zero():
+    assert compute([ItemResult(D(5), None, not_applicable=True)]).score == D(0)
+
+
+def test_sampled_item_without_samples_uses_the_awarded_points():
+    assert ItemResult(D(10), D(6), sampled=True).obtained() == D(6)
+    assert ItemResult(D(10), D(6), sampled=True, sample_size=5, nonconforming_samples=5).obtained() == D(0)
+
+
+def test_a_blocking_finding_vetoes_the_grade_but_keeps_the_score():
+    r = compute([ItemResult(D(10), D(10))], blocked=True)
+    assert (r.score, r.score_grade, r.grade, r.blocked) == (D("100.00"), "five_star", "", True)
+
+
 def test_only_one_bonus():
     with pytest.raises(ValueError):
         compute([ItemResult(D(10), D(10))], bonus=2)
 
 
-item_st = st.builds(
-    lambda mx, frac, na: ItemResult(D(mx), (D(mx) * D(frac) / 10).quantize(D("0.01")), not_applicable=na),
+# --- properties -------------------------------------------------------------------------------------------------
+
+plain_item = st.builds(
+    lambda mx, tenths, na: ItemResult(D(mx), (D(mx) * D(tenths) / 10).quantize(D("0.01")), not_applicable=na),
     st.integers(1, 20),
     st.integers(0, 10),
     st.booleans(),
 )
+sampled_item = st.builds(
+    lambda mx, n, bad: ItemResult(D(mx), None, sampled=True, sample_size=n, nonconforming_samples=min(bad, n)),
+    st.integers(1, 20),
+    st.integers(1, 30),
+    st.integers(0, 30),
+)
+any_item = st.one_of(plain_item, sampled_item)
 
 
-@given(st.lists(item_st, min_size=1, max_size=20), st.integers(0, 1), st.integers(0, 5))
+@given(st.lists(any_item, min_size=1, max_size=20), st.integers(0, 1), st.integers(0, 5))
 def test_score_never_exceeds_101_nor_drops_below_0(items, bonus, deductions):
     r = compute(items, bonus=bonus, deductions=deductions)
     assert D(0) <= r.score <= D(101)
+    assert r.base_score <= D(100)
 
 
-@given(st.lists(item_st, min_size=2, max_size=20))
-def test_excluding_an_item_leaves_the_others_share_unchanged(items):
-    kept = [i for i in items if not i.not_applicable]
-    excluded = ItemResult(D(7), D(0), not_applicable=True)
-    assert compute(kept + [excluded]).score == compute(kept).score if kept else True
-
-
-@given(st.lists(item_st, min_size=1, max_size=10), st.integers(0, 9))
-def test_more_points_never_lower_the_score(items, index):
+@given(st.lists(any_item, min_size=1, max_size=20), st.integers(0, 19))
+def test_excluding_an_item_is_the_same_as_leaving_it_out(items, index):
     i = index % len(items)
-    better = list(items)
+    excluded = list(items)
+    excluded[i] = ItemResult(items[i].max_points, items[i].points, not_applicable=True)
+    assert compute(excluded).score == compute(items[:i] + items[i + 1 :]).score
+
+
+@given(st.lists(any_item, min_size=2, max_size=20), st.integers(0, 19))
+def test_after_an_exclusion_each_item_weighs_its_share_of_the_applicable_points(items, index):
+    i = index % len(items)
+    others = [it for n, it in enumerate(items) if n != i and not it.not_applicable]
+    excluded = list(items)
+    excluded[i] = ItemResult(items[i].max_points, items[i].points, not_applicable=True)
+    applicable = sum((it.max_points for it in others), D(0))
+    if not applicable:
+        return
+    # Σ weight × achieved ratio, weight = max ÷ applicable of the remaining items: the others' relative weights
+    # are unchanged (each keeps max_a : max_b) and the weights add up to 1.
+    weighted = sum((it.max_points / applicable) * (it.obtained() / it.max_points) for it in others) * 100
+    assert abs(compute(excluded).base_score - weighted) <= D("0.005")
+
+
+@given(st.lists(any_item, min_size=1, max_size=10), st.integers(0, 9), st.integers(0, 10))
+def test_more_points_never_lower_the_score(items, index, tenths):
+    i = index % len(items)
     it = items[i]
-    better[i] = ItemResult(it.max_points, it.max_points, not_applicable=it.not_applicable)
+    better_points = it.obtained() + (it.max_points - it.obtained()) * D(tenths) / 10
+    better = list(items)
+    better[i] = ItemResult(it.max_points, better_points, not_applicable=it.not_applicable)
     assert compute(better).score >= compute(items).score
+
+
+@given(st.lists(sampled_item, min_size=1, max_size=10), st.integers(0, 9))
+def test_one_more_nonconforming_sample_never_raises_the_score(items, index):
+    i = index % len(items)
+    it = items[i]
+    worse = list(items)
+    worse[i] = ItemResult(
+        it.max_points,
+        None,
+        sampled=True,
+        sample_size=it.sample_size,
+        nonconforming_samples=min(it.sample_size, (it.nonconforming_samples or 0) + 1),
+    )
+    assert compute(worse).score <= compute(items).score
+
+
+@given(st.lists(any_item, min_size=1, max_size=10), st.integers(0, 5))
+def test_the_bonus_never_lowers_and_a_deduction_never_raises(items, deductions):
+    assert compute(items, bonus=1, deductions=deductions).score >= compute(items, deductions=deductions).score
+    assert compute(items, deductions=deductions + 1).score <= compute(items, deductions=deductions).score
+
+
+@given(st.decimals(min_value=0, max_value=101, places=2))
+def test_grade_is_monotonic_in_the_score(score):
+    from applications.models import Grade
+
+    def rank(grade):
+        return -1 if not grade else Grade.rank(grade)
+
+    assert rank(grade_for(score)) <= rank(grade_for(score + D("0.01")))

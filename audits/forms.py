@@ -1,0 +1,142 @@
+from django import forms
+from django.db.models import Sum
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from applications import uploads
+from applications.forms.files import MultipleFileField
+
+from .models import EvidenceFile, Indicator, ItemScore, Nonconformity, SpecialFinding
+
+PHOTO_ACCEPT = "image/jpeg,image/png"
+
+
+class ItemScoreForm(forms.ModelForm):
+    """One item of the scoring form, posted whole by the autosave (or by a plain form submit)."""
+
+    class Meta:
+        model = ItemScore
+        fields = ["points", "not_applicable", "not_applicable_reason", "sample_size", "nonconforming_samples", "notes"]
+
+
+def leaf_choices(audit):
+    return audit.indicator_set.leaves().order_by("order")
+
+
+class IndicatorChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Indicator) -> str:
+        return f"{obj.code} {obj.title}"
+
+
+class NonconformityForm(forms.ModelForm):
+    indicator = IndicatorChoiceField(label=gettext_lazy("Indicator"), queryset=Indicator.objects.none())
+
+    class Meta:
+        model = Nonconformity
+        fields = ["indicator", "severity", "description", "due_date", "blocking"]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 3}),
+            "due_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        }
+
+    def __init__(self, *args, audit, **kwargs):
+        kwargs.setdefault("initial", {}).setdefault("due_date", Nonconformity.default_due_date())
+        super().__init__(*args, **kwargs)
+        self.fields["indicator"].queryset = leaf_choices(audit)
+
+
+class SpecialFindingForm(forms.ModelForm):
+    indicator = IndicatorChoiceField(label=gettext_lazy("Indicator"), queryset=Indicator.objects.none(), required=False)
+    severity = forms.ChoiceField(
+        label=gettext_lazy("Severity of the nonconformity"),
+        choices=Nonconformity.Severity.choices,
+        initial=Nonconformity.Severity.MINOR,
+    )
+    due_date = forms.DateField(
+        label=gettext_lazy("Correct by"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    blocking = forms.BooleanField(
+        label=gettext_lazy("Blocking finding (no positive recommendation whatever the score)"), required=False
+    )
+
+    class Meta:
+        model = SpecialFinding
+        fields = ["kind", "category", "indicator", "description"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3}), "kind": forms.RadioSelect}
+
+    def __init__(self, *args, audit, **kwargs):
+        kwargs.setdefault("initial", {}).setdefault("due_date", Nonconformity.default_due_date())
+        super().__init__(*args, **kwargs)
+        self.fields["indicator"].queryset = leaf_choices(audit)
+        self.fields["due_date"].required = False
+
+    def clean(self):
+        data = super().clean()
+        if data.get("kind") == SpecialFinding.Kind.DEDUCTION:
+            if not data.get("category"):
+                self.add_error("category", _("Say on which ground the special deduction is made."))
+            if not data.get("due_date"):
+                self.add_error("due_date", _("A special deduction must be corrected: give a date."))
+        return data
+
+    def nonconformity_fields(self) -> dict:
+        data = self.cleaned_data
+        return {"severity": data["severity"], "due_date": data.get("due_date"), "blocking": data["blocking"]}
+
+    def _post_clean(self):
+        pass  # the model is validated by Audit.add_special_finding, which also enforces the single bonus
+
+
+class PhotoForm(forms.Form):
+    photo = forms.FileField(
+        label=gettext_lazy("Photo"),
+        widget=forms.ClearableFileInput(attrs={"accept": PHOTO_ACCEPT, "capture": "environment"}),
+    )
+    indicator = forms.ModelChoiceField(queryset=Indicator.objects.none(), required=False)
+    caption = forms.CharField(label=gettext_lazy("Caption"), max_length=200, required=False)
+
+    def __init__(self, *args, audit, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["indicator"].queryset = leaf_choices(audit)
+
+    def clean_photo(self):
+        (checked,) = uploads.check_batch([self.cleaned_data["photo"]], stored_total=0)
+        if checked.content_type not in PHOTO_ACCEPT.split(","):
+            raise forms.ValidationError(
+                _("The file “%(name)s” is not a photo: JPEG or PNG only.")
+                % {"name": uploads.display_name(checked.name)}
+            )
+        return checked
+
+
+class RespondForm(forms.Form):
+    response = forms.CharField(
+        label=gettext_lazy("Corrective action taken"),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=gettext_lazy("What you changed, from when, and how you make sure it stays that way."),
+    )
+    files = MultipleFileField(
+        label=gettext_lazy("Evidence"),
+        required=False,
+        help_text=gettext_lazy("PDF, JPEG or PNG: records, photos, revised procedures. You may choose several files."),
+    )
+
+    def __init__(self, *args, nonconformity, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.nonconformity = nonconformity
+
+    def clean_files(self):
+        files = self.cleaned_data["files"]
+        if not files:
+            return []
+        application = self.nonconformity.audit.application_id
+        stored = EvidenceFile.objects.filter(
+            corrective_action__nonconformity__audit__application=application
+        ).aggregate(s=Sum("size"))["s"]
+        return uploads.check_batch(files, stored_total=stored or 0)
+
+
+class ReopenForm(forms.Form):
+    reason = forms.CharField(
+        label=gettext_lazy("Why the correction is not sufficient"), widget=forms.Textarea(attrs={"rows": 3})
+    )
