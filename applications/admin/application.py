@@ -5,6 +5,7 @@ from django.db import transaction
 from django.db.models import Prefetch
 from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -52,11 +53,11 @@ class ApplicationAdmin(ReadOnlyHistoryAdmin):
     list_display = [
         "reference",
         "organization_name",
-        "credit_code",
-        "kind",
         "status_badge",
-        "submitted_at",
         "waiting",
+        "kind",
+        "credit_code",
+        "submitted",
         "grade",
     ]
     list_filter = ["status", DeadlineFilter, "kind", RegionFilter, SubmittedMonthFilter]
@@ -110,6 +111,10 @@ class ApplicationAdmin(ReadOnlyHistoryAdmin):
     @admin.display(description=gettext_lazy("status"), ordering="status")
     def status_badge(self, obj):
         return format_html('<span class="cp-status cp-status-{}">{}</span>', obj.status, obj.get_status_display())
+
+    @admin.display(description=gettext_lazy("first submitted"), ordering="submitted_at")
+    def submitted(self, obj):
+        return date_format(timezone.localtime(obj.submitted_at), "Y-m-d") if obj.submitted_at else "–"
 
     @admin.display(description=gettext_lazy("days in status"), ordering="status_changed_at")
     def waiting(self, obj):
