@@ -115,7 +115,7 @@ def register(request):
             q = form.cleaned_data["q"]
             code = uscc.normalize(q)
             results = Certificate.objects.filter(
-                Q(number__iexact=q) | Q(holder_credit_code=code) | Q(holder_name__icontains=q)
+                Q(number__istartswith=q) | Q(holder_credit_code=code) | Q(holder_name__icontains=q)
             ).order_by("-issued_on", "-pk")
             page = Paginator(results, 20).get_page(request.GET.get("page"))
             _log(

@@ -78,13 +78,14 @@ def test_verification_page_query_budget(client, make_certificate, django_assert_
 
 
 def test_register_search_by_number_name_and_credit_code(client, certificate):
-    for q in (certificate.number, certificate.holder_name[:4], certificate.holder_credit_code.lower()):
+    for q in (certificate.number, certificate.number[:7], certificate.holder_name[:4],
+              certificate.holder_credit_code.lower()):
         response = client.get(reverse("certificates:register"), {"q": q})
         assert response.status_code == 200
         assert certificate.number in response.content.decode(), q
     response = client.get(reverse("certificates:register"), {"q": "不存在的企业"})
     assert certificate.number not in response.content.decode()
-    assert VerificationLookup.objects.filter(kind="search").count() == 4
+    assert VerificationLookup.objects.filter(kind="search").count() == 5
 
 
 def test_register_refuses_a_too_short_query(client):
