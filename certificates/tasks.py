@@ -6,6 +6,8 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 
+from certportal.storage_errors import StorageUnavailable, transient_storage_errors
+
 from .models import Certificate
 
 logger = logging.getLogger(__name__)
@@ -17,10 +19,10 @@ MAX_ATTEMPTS = 3
     reject_on_worker_lost=True,
     soft_time_limit=30,
     time_limit=60,
-    autoretry_for=(OSError,),
+    autoretry_for=(OSError,),  # StorageUnavailable (an S3 outage) is one
     retry_backoff=True,
     retry_backoff_max=600,
-    max_retries=5,
+    max_retries=4,  # at most 5 attempts per message; the redelivery sweep takes over after a longer outage
 )
 def render_certificate_pdf(certificate_id: int) -> str:
     """Render and store a certificate's PDF once; safe to run twice or after a crash."""
@@ -34,17 +36,36 @@ def render_certificate_pdf(certificate_id: int) -> str:
     if certificate.pdf_attempts > MAX_ATTEMPTS:
         logger.error("certificate %s: PDF not rendered after %d attempts", certificate.number, MAX_ATTEMPTS)
         return "gave-up"
-    key = certificate.pdf_storage_key
-    if default_storage.exists(key):  # an earlier attempt stored it but died before recording it
-        with default_storage.open(key, "rb") as f:
-            data = f.read()
-    else:
-        from .pdf import render_certificate
-
-        data = render_certificate(certificate)
-        key = default_storage.save(key, ContentFile(data))
+    try:
+        with transient_storage_errors():
+            key, data = _render_or_reuse(certificate)
+    except StorageUnavailable:
+        # A clean failure, not a crash: give the attempt back, so that an outage longer than the retries is left
+        # to the redelivery sweep instead of using up the crash counter.
+        _give_back_attempt(certificate_id)
+        raise
     recorded = certificate.record_pdf(key, hashlib.sha256(data).hexdigest())
     return "rendered" if recorded else "exists"
+
+
+def _render_or_reuse(certificate: Certificate) -> tuple[str, bytes]:
+    key = certificate.pdf_storage_key
+    if default_storage.exists(key):  # an earlier attempt stored it but died before recording it
+        logger.info("certificate %s: PDF found in storage, not rendered again", certificate.number)
+        with default_storage.open(key, "rb") as f:
+            return key, f.read()
+    from .pdf import render_certificate
+
+    data = render_certificate(certificate)
+    logger.info("certificate %s: PDF rendered", certificate.number)
+    return default_storage.save(key, ContentFile(data)), data
+
+
+@transaction.atomic
+def _give_back_attempt(certificate_id: int) -> None:
+    certificate = Certificate.objects.select_for_update().get(pk=certificate_id)
+    certificate.pdf_attempts = max(0, certificate.pdf_attempts - 1)
+    certificate.save(update_fields=["pdf_attempts"])
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, soft_time_limit=300, time_limit=360)

@@ -1,12 +1,35 @@
-"""Serving private files: always as an attachment, never sniffed or rendered inline by the browser."""
+"""Serving private files: always as an attachment, never sniffed or rendered inline by the browser.
 
-from django.http import FileResponse
+Locally the bytes are streamed from the private folder. On S3 Django never streams them (DJ-5): after the caller's
+permission check the browser is redirected to a presigned URL that lives at most five minutes and makes S3 answer
+with the same attachment headers.
+"""
+
+from django.http import FileResponse, HttpResponse, HttpResponseRedirect
+from django.utils.http import content_disposition_header
+from storages.backends.s3 import S3Storage
+
+PRESIGNED_URL_MAX_SECONDS = 300
 
 
-def attachment_response(field_file, filename: str, content_type: str = "application/octet-stream") -> FileResponse:
-    """Stream a stored file (after the caller's permission check) with safe download headers."""
-    response = FileResponse(field_file.open("rb"), as_attachment=True, filename=filename, content_type=content_type)
+def attachment_response(field_file, filename: str, content_type: str = "application/octet-stream") -> HttpResponse:
+    """A download of a stored file (after the caller's permission check) with safe headers."""
+    if isinstance(field_file.storage, S3Storage):
+        response = HttpResponseRedirect(presigned_download_url(field_file, filename, content_type))
+    else:
+        response = FileResponse(field_file.open("rb"), as_attachment=True, filename=filename, content_type=content_type)
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, no-store"
+    response["Cache-Control"] = "private, no-store"  # the redirect carries a credential, the file is private
     return response
+
+
+def presigned_download_url(field_file, filename: str, content_type: str) -> str:
+    storage = field_file.storage
+    parameters = {
+        "ResponseContentDisposition": content_disposition_header(True, filename),  # RFC 6266 filename* when needed
+        "ResponseContentType": content_type,
+        "ResponseCacheControl": "private, no-store",
+    }
+    expire = min(storage.querystring_expire, PRESIGNED_URL_MAX_SECONDS)
+    return storage.url(field_file.name, parameters=parameters, expire=expire)

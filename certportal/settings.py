@@ -295,3 +295,25 @@ AUDIT_PHOTO_THUMBNAIL_SIZE = env.int("AUDIT_PHOTO_THUMBNAIL_SIZE", default=320)
 # A request never waits long for a broker that is down: the rows are the outbox (certportal/queue.py).
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
+
+# --- Production stack (issue 9): S3 client behaviour and Redis redelivery.
+# SigV4 presigned URLs (X-Amz-Expires); a storage outage fails fast (connect timeout, 2 quick retries) so the
+# Celery task retries with backoff instead of hanging past its time limit. "path" addressing suits most
+# S3-compatible servers; AWS itself works with "auto".
+from botocore.config import Config as _S3ClientConfig  # noqa: E402
+
+AWS_S3_CLIENT_CONFIG = _S3ClientConfig(
+    signature_version="s3v4",
+    s3={"addressing_style": env.str("AWS_S3_ADDRESSING_STYLE", default="auto")},
+    connect_timeout=5,
+    read_timeout=30,
+    retries={"mode": "standard", "max_attempts": 3},
+)
+if not CELERY_BROKER_URL.startswith("filesystem://"):
+    # An unacknowledged message (its worker died) is delivered again after the visibility timeout; kombu looks for
+    # such messages every CELERY_UNACKED_RESTORE_INTERVAL seconds (throttle 1: every look scans).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=600),
+        "unacked_restore_interval": env.int("CELERY_UNACKED_RESTORE_INTERVAL", default=10),
+        "unacked_restore_throttle": 1,
+    }
