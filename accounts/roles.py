@@ -46,6 +46,15 @@ _VIEW_ALL = [
     "certificates.view_certificate",
     "certificates.view_certificatestatuschange",
     "certificates.view_surveillancereview",
+    "certificates.view_casefile",
+    "certificates.view_decisiondossier",
+    "certificates.view_surveillancereminder",
+    "certificates.view_recertificationreminder",
+    "applications.view_servicecategory",
+    "applications.view_invoicerequest",
+    "applications.view_paymentevent",
+    "audits.view_auditorprofile",
+    "audits.view_conflictofinterest",
 ]
 
 PERMISSIONS = {
@@ -58,6 +67,8 @@ PERMISSIONS = {
         "audits.plan_audit",
         "audits.add_audit",
         "audits.change_audit",
+        "certificates.change_certificate",
+        "certificates.change_surveillancereview",
     ],
     AUDITOR: ["audits.conduct_audit"],
     DECISION_MAKER: _VIEW_ALL + ["certificates.decide_application"],
@@ -89,8 +100,13 @@ def sync_role_groups(apps, schema_editor=None) -> None:
         if wanted == "__all__":
             perms = Permission.objects.all()
         else:
-            perms = []
-            for dotted in wanted:
-                app_label, codename = dotted.split(".")
-                perms.append(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+            # A permission of a model that a later migration creates does not exist yet when an early data
+            # migration runs; the post-migrate re-sync gives it once the model exists.
+            perms = [
+                perm
+                for dotted in wanted
+                for perm in Permission.objects.filter(
+                    content_type__app_label=dotted.split(".")[0], codename=dotted.split(".")[1]
+                )
+            ]
         group.permissions.set(perms)

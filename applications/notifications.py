@@ -1,11 +1,18 @@
 """Who hears about what. Rows are written in the caller's transaction; e-mails go out after it commits."""
 
+from django.utils import translation
+
 from certportal.queue import enqueue_on_commit
 
 from .models import Application, Notification
 
-# Status changes the applicant's people are told about (a draft they just saved is not news).
-NOTIFY_APPLICANT_ON = set(Application.Status) - {Application.Status.DRAFT}
+# Status changes the applicant's people are told about by the generic e-mail. A draft they just saved is not
+# news, and "paid" / "audit planned" have their own, more specific notifications (payment, audit dates).
+NOTIFY_APPLICANT_ON = set(Application.Status) - {
+    Application.Status.DRAFT,
+    Application.Status.PAID,
+    Application.Status.AUDIT_PLANNED,
+}
 
 
 def organization_users(application: Application) -> list:
@@ -37,3 +44,10 @@ def status_changed(application: Application, *, old: str, new: str, reason: str 
         status=new,
         reason=reason,
     )
+
+
+def notify_organization(application: Application, *, kind: str, detail=lambda: "", reason: str = "") -> None:
+    """Tell every member of the application's organization, with `detail()` written in each one's language."""
+    for user in organization_users(application):
+        with translation.override(user.language):
+            notify([user], kind=kind, application=application, detail=str(detail()), reason=reason)

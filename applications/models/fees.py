@@ -291,6 +291,7 @@ class Payment(models.Model):
         self._check({self.Status.PENDING, self.Status.RECEIPT_UPLOADED}, self.Status.CONFIRMED)
         self._decide(self.Status.CONFIRMED, by=by, reason="")
         self.application.mark_paid(by=by)
+        self._notify("payment_confirmed")
 
     confirm.alters_data = True
 
@@ -300,6 +301,7 @@ class Payment(models.Model):
         reason = require_reason(reason)
         self._check({self.Status.RECEIPT_UPLOADED}, self.Status.REJECTED)
         self._decide(self.Status.REJECTED, by=by, reason=reason)
+        self._notify("payment_rejected", reason)
 
     reject.alters_data = True
 
@@ -311,6 +313,13 @@ class Payment(models.Model):
         self._decide(self.Status.REFUNDED, by=by, reason=reason)
 
     refund.alters_data = True
+
+    def _notify(self, kind: str, reason: str = "") -> None:
+        from ..notifications import notify_organization
+
+        notify_organization(
+            self.application, kind=kind, detail=lambda: f"{self.reference} ¥{self.amount}", reason=reason
+        )
 
     def _decide(self, status: str, *, by, reason: str) -> None:
         self.status, self.reason, self.decided_by, self.decided_at = status, reason, by, timezone.now()

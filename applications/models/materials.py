@@ -127,6 +127,15 @@ class MaterialItem(models.Model):
         if self.status not in (self.Status.UPLOADED, self.Status.ACCEPTED):
             raise InvalidTransition(self.get_status_display(), self.Status.REJECTED.label)
         self._review(self.Status.REJECTED, by=by, reason=reason)
+        from ..notifications import notify_organization
+        from .notifications import Notification
+
+        notify_organization(
+            self.application,
+            kind=Notification.Kind.MATERIAL_REJECTED,
+            detail=lambda: self.material_type.name,
+            reason=reason,
+        )
 
     reject.alters_data = True
 

@@ -5,8 +5,8 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from simple_history.admin import SimpleHistoryAdmin
 
+from certportal.history import ReadOnlyHistoryAdmin
 from certportal.workflow import TransitionError
 
 from ..models import (
@@ -23,7 +23,7 @@ MANAGE = "certificates.change_certificate"
 
 
 @admin.register(Decision)
-class DecisionAdmin(SimpleHistoryAdmin):
+class DecisionAdmin(ReadOnlyHistoryAdmin):
     list_display = ["application", "outcome", "grade", "decided_by", "decided_at"]
     list_select_related = ["application", "decided_by"]
     raw_id_fields = ["application", "decided_by"]
@@ -77,7 +77,7 @@ ACTIONS = {
 
 
 @admin.register(Certificate)
-class CertificateAdmin(SimpleHistoryAdmin):
+class CertificateAdmin(ReadOnlyHistoryAdmin):
     list_display = ["number", "holder_name", "holder_credit_code", "grade", "status", "issued_on", "expires_on"]
     list_filter = ["status", "grade"]
     search_fields = ["number", "holder_name", "holder_credit_code"]

@@ -9,10 +9,10 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from simple_history.admin import SimpleHistoryAdmin
 
 from accounts import roles
 from applications.models import ManDayRule
+from certportal.history import ReadOnlyHistoryAdmin
 from certportal.workflow import TransitionError
 
 from .. import services
@@ -54,7 +54,7 @@ class OutcomeForm(forms.Form):
 
 
 @admin.register(SurveillanceReview)
-class SurveillanceReviewAdmin(SimpleHistoryAdmin):
+class SurveillanceReviewAdmin(ReadOnlyHistoryAdmin):
     list_display = ["certificate", "holder", "sequence", "due_date", "status"]
     list_filter = ["status"]
     search_fields = ["certificate__number", "certificate__holder_name"]

@@ -31,3 +31,29 @@ def test_the_email_is_in_the_recipients_language(db):
     assert "Returned for corrections" in en.subject
     assert "Returned for corrections" not in zh.subject
     assert application.reference in zh.subject and application.reference in en.subject
+
+
+def test_staff_decisions_tell_the_applicant_once_in_their_language(applicant, reviewer):
+    from django.core.files.base import ContentFile
+
+    from applications.models import MaterialItem
+
+    applicant.language = "en"
+    applicant.save()
+    application = in_state(Application.Status.SUBMITTED, organization=applicant.membership.organization)
+    item = application.material_items.get(material_type__code="business_licence")
+    item.status = MaterialItem.Status.UPLOADED
+    item.save()
+    item.reject(by=reviewer, reason="模糊")
+    rejected = Notification.objects.get(kind="material_rejected")
+    assert rejected.detail == "Business licence (with unified social credit code)" and rejected.reason == "模糊"
+
+    for i in application.material_items.all():
+        i.status = MaterialItem.Status.ACCEPTED
+        i.save()
+    application.accept(by=reviewer)
+    payment = application.payments.get()
+    payment.upload_receipt(ContentFile(b"%PDF-1.4"), by=applicant, original_name="r.pdf", extension=".pdf")
+    payment.confirm(by=reviewer)
+    assert Notification.objects.filter(kind="payment_confirmed", user=applicant).count() == 1
+    assert not Notification.objects.filter(kind="status_changed", status="paid").exists()  # no duplicate e-mail

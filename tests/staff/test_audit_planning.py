@@ -69,7 +69,8 @@ def test_planning_creates_the_audit_and_tells_the_applicant(
     assert audit.history.first().history_user == reviewer
     notice = Notification.objects.get(kind=Notification.Kind.AUDIT_PLANNED, user=applicant)
     assert str(qualified_auditor) in notice.detail
-    assert Notification.objects.filter(kind=Notification.Kind.STATUS_CHANGED, status=S.AUDIT_PLANNED).exists()
+    # one e-mail about the planned audit, not a second generic "status changed" one
+    assert not Notification.objects.filter(kind=Notification.Kind.STATUS_CHANGED, status=S.AUDIT_PLANNED).exists()
 
 
 @pytest.mark.parametrize("status", [S.SUBMITTED, S.ACCEPTED, S.AUDIT_PLANNED, S.CERTIFIED])
