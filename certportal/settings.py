@@ -309,6 +309,8 @@ AWS_S3_CLIENT_CONFIG = _S3ClientConfig(
     read_timeout=30,
     retries={"mode": "standard", "max_attempts": 3},
 )
+# Several deployments (or test runs) can share one Redis when each has its own queue.
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 if not CELERY_BROKER_URL.startswith("filesystem://"):
     # An unacknowledged message (its worker died) is delivered again after the visibility timeout; kombu looks for
     # such messages every CELERY_UNACKED_RESTORE_INTERVAL seconds (throttle 1: every look scans).

@@ -18,8 +18,8 @@ def test_submit_notification_is_sent_by_a_live_worker_on_redis(live_worker):
 
     notification = Notification.objects.get(application=application, user=applicant)
     sent = wait_for(lambda: Notification.objects.filter(pk=notification.pk, emailed_at__isnull=False).exists())
-    assert sent, live_worker["log"].read_text()[-3000:]
-    messages = wait_for(lambda: list(live_worker["mail_dir"].glob("*.log")), timeout=10)
+    assert sent, live_worker.log.read_text()[-3000:]
+    messages = wait_for(lambda: list(live_worker.mail_dir.glob("*.log")), timeout=10)
     assert messages
     text = messages[0].read_text()
     assert applicant.email in text
