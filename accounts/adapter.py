@@ -1,12 +1,16 @@
 """How allauth treats our users: the sign-up role and language, and where people land after signing in."""
 
+import io
+
+import segno
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.mfa.adapter import DefaultMFAAdapter
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.urls import reverse
 from django.utils import translation
 
-from . import roles
+from . import mfa, roles
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -32,3 +36,15 @@ def _supported_language(code: str | None) -> str:
         if code == candidate or code.startswith(candidate.split("-")[0]):
             return candidate
     return settings.LANGUAGE_CODE
+
+
+class MFAAdapter(DefaultMFAAdapter):
+    def build_totp_svg(self, url: str) -> str:
+        """The set-up page's QR code, drawn by segno (the certificates' QR library) rather than qrcode."""
+        buffer = io.BytesIO()
+        segno.make(url, error="m").save(buffer, kind="svg", scale=4, border=2, xmldecl=False)
+        return buffer.getvalue().decode()
+
+    def can_delete_authenticator(self, authenticator) -> bool:
+        """Staff and auditors must keep their second factor; applicants may turn theirs off."""
+        return not mfa.required_for(authenticator.user)

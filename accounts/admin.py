@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from .models import User
+from .models import SecurityEvent, User
 
 
 @admin.register(User)
@@ -12,3 +12,25 @@ class UserAdmin(BaseUserAdmin):
     list_filter = ["is_staff", "is_active", "groups"]
     fieldsets = BaseUserAdmin.fieldsets + ((_("Portal"), {"fields": ["full_name", "phone", "language"]}),)
     add_fieldsets = BaseUserAdmin.add_fieldsets + ((None, {"fields": ["email", "full_name", "language"]}),)
+
+
+@admin.register(SecurityEvent)
+class SecurityEventAdmin(admin.ModelAdmin):
+    """Read-only for those with the view permission (administrators); nobody adds, changes or deletes."""
+
+    list_display = ["at", "kind", "username", "user", "ip_address", "method", "path", "object_ref", "detail"]
+    list_filter = ["kind", "at"]
+    search_fields = ["username", "ip_address", "path", "object_ref"]
+    date_hierarchy = "at"
+    list_select_related = ["user"]
+    show_full_result_count = False
+    actions = None
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -11,6 +11,13 @@ class AccountsConfig(AppConfig):
         # The data migration creates the role groups; re-syncing after every migrate also gives them the
         # permissions of models (and third-party apps) that arrived later. Configuration, not workflow.
         post_migrate.connect(_sync_roles, sender=self, dispatch_uid="accounts.sync_roles")
+        # The security event log and the second factor recorded at TOTP set-up (logging, not workflow).
+        from allauth.mfa.signals import authenticator_added
+
+        from . import mfa, security_log
+
+        security_log.connect()
+        authenticator_added.connect(mfa.on_authenticator_added, dispatch_uid="accounts.mfa.added")
 
 
 def _sync_roles(sender, apps=None, **kwargs):

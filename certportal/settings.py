@@ -319,3 +319,77 @@ if not CELERY_BROKER_URL.startswith("filesystem://"):
         "unacked_restore_interval": env.int("CELERY_UNACKED_RESTORE_INTERVAL", default=10),
         "unacked_restore_throttle": 1,
     }
+
+# --- Security hardening (issue 8): MFA, login throttling, CSP, security event log, deployment settings.
+# See README "Security" for what each control does and how to sign in to the demo.
+INSTALLED_APPS[INSTALLED_APPS.index("django.contrib.admin")] = "accounts.admin_config.AdminConfig"  # MFA-aware admin
+INSTALLED_APPS += ["allauth.mfa", "axes", "csp"]
+MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1, "csp.middleware.CSPMiddleware")
+MIDDLEWARE += [
+    "accounts.middleware.RequireSecondFactorMiddleware",  # staff and auditors: TOTP before anything else
+    "accounts.middleware.SecurityEventMiddleware",  # authorization denials and document downloads
+    "axes.middleware.AxesMiddleware",  # last, as axes asks: turns a lockout into the lockout page
+]
+TEMPLATES[0]["OPTIONS"]["context_processors"].append("csp.context_processors.nonce")
+AUTHENTICATION_BACKENDS = ["accounts.throttle.LoginThrottleBackend", *AUTHENTICATION_BACKENDS]
+
+# MFA (django-allauth): TOTP with recovery codes. Required for the roles in accounts.mfa.required_for().
+MFA_ADAPTER = "accounts.adapter.MFAAdapter"
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = env.str("MFA_TOTP_ISSUER", default="certportal")
+# Staff accounts are created by an administrator, who vouches for the address; applicants cannot sign in
+# before verifying theirs (ACCOUNT_EMAIL_VERIFICATION = "mandatory"), so nobody reaches this with a stranger's.
+MFA_ALLOW_UNVERIFIED_EMAIL = True
+# allauth's own limit on failed sign-ins stays as a backstop (per IP, and it caps TOTP code guesses at 200 an
+# hour per account); the per-account rules below (axes + accounts.throttle) are the ones people meet.
+ACCOUNT_RATE_LIMITS = {"login_failed": "20/m/ip,200/60m/key"}
+
+from datetime import timedelta as _timedelta  # noqa: E402
+
+# Login throttling (django-axes): per account AND address, so nobody can lock a colleague out from elsewhere.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=10)
+AXES_COOLOFF_TIME = _timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # a lockout ends 15 minutes after it began
+AXES_ENABLE_ACCESS_FAILURE_LOG = True  # the per-account ceiling counts these rows
+AXES_DISABLE_ACCESS_LOG = True  # successful sign-ins are in accounts.SecurityEvent
+AXES_USERNAME_CALLABLE = "accounts.throttle.account_key"
+AXES_CLIENT_IP_CALLABLE = "certportal.ratelimit.client_ip"
+AXES_LOCKOUT_CALLABLE = "accounts.throttle.lockout_response"
+AXES_VERBOSE = False
+# Failed sign-ins per account per hour from all addresses together (ASVS 4.0.3 2.2.1: at most 100).
+LOGIN_FAILURES_PER_ACCOUNT_PER_HOUR = env.int("LOGIN_FAILURES_PER_ACCOUNT_PER_HOUR", default=100)
+# Number of reverse proxies in front of the app that append to X-Forwarded-For. 0: REMOTE_ADDR is the client.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+
+# Content Security Policy (django-csp 4): enforced on every response; pages carry no inline script or style
+# without the per-request nonce ({{ CSP_NONCE }}). CSP_EXTRA_IMG_SRC adds e.g. an object-storage origin.
+from csp.constants import NONCE as _CSP_NONCE  # noqa: E402
+from csp.constants import NONE as _CSP_NONE  # noqa: E402
+from csp.constants import SELF as _CSP_SELF  # noqa: E402
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [_CSP_SELF],
+        "script-src": [_CSP_SELF, _CSP_NONCE],
+        "style-src": [_CSP_SELF, _CSP_NONCE],
+        "img-src": [_CSP_SELF, "data:", *env.list("CSP_EXTRA_IMG_SRC", default=[])],
+        "object-src": [_CSP_NONE],
+        "base-uri": [_CSP_NONE],
+        "frame-ancestors": [_CSP_NONE],
+        "form-action": [_CSP_SELF],
+    }
+}
+
+# HTTPS in production (all from the environment; `make check-deploy` shows a complete production set).
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+SILENCED_SYSTEM_CHECKS = []
+if not SECURE_HSTS_PRELOAD:
+    # security.W021 (no HSTS preload): preloading is a commitment the operator makes by submitting the domain
+    # to the browsers' preload list; the header must not claim it before that. Set SECURE_HSTS_PRELOAD=true then.
+    SILENCED_SYSTEM_CHECKS.append("security.W021")
+# axes logs every sign-in at INFO; the security event log has them. Failures and lockouts stay (WARNING).
+LOGGING["loggers"]["axes"] = {"level": "WARNING"}
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "login", "csrfmiddlewaretoken"]

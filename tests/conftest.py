@@ -1,6 +1,8 @@
 import os
+import time
 
 import pytest
+from django.test import Client
 
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
 
@@ -81,3 +83,29 @@ def _reference_data_in_transactional_tests(request):
     for app_label, module, function in REFERENCE_DATA:
         getattr(importlib.import_module(f"{app_label}.migrations.{module}"), function)(apps, None)
     sync_role_groups(apps)
+
+
+# --- Security (issue 8): staff and auditors must pass a TOTP code (accounts.mfa). A test that signs someone in
+# with force_login stands for a completed sign-in, second factor included; the sign-in flows themselves
+# (password, TOTP step, set-up, lockouts) are tested in tests/security with real requests and
+# `force_login_without_second_factor`.
+_force_login_without_second_factor = Client.force_login
+
+
+def force_login_without_second_factor(client, user, backend=None):
+    _force_login_without_second_factor(client, user, backend)
+
+
+def _force_login_with_second_factor(self, user, backend=None):
+    from allauth.account.authentication import AUTHENTICATION_METHODS_SESSION_KEY
+
+    _force_login_without_second_factor(self, user, backend)
+    session = self.session
+    session[AUTHENTICATION_METHODS_SESSION_KEY] = [{"method": "mfa", "at": time.time(), "type": "totp"}]
+    session["account_authentication_methods_user"] = str(user.pk)
+    session.save()
+
+
+@pytest.fixture(autouse=True)
+def _force_login_includes_second_factor(monkeypatch):
+    monkeypatch.setattr(Client, "force_login", _force_login_with_second_factor)

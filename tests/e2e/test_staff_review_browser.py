@@ -6,6 +6,7 @@ from playwright.sync_api import expect
 
 from applications.models import Application, MaterialItem
 from tests.factories import ApplicationFactory, MembershipFactory, UserFactory
+from tests.security.conftest import totp_code, with_totp
 from tests.staff.conftest import material_url, transition_url, with_files
 
 
@@ -14,6 +15,7 @@ from tests.staff.conftest import material_url, transition_url, with_files
 def test_reviewer_rejects_a_material_and_returns_the_application(live_server, page, artifacts_dir):
     applicant = MembershipFactory().user
     reviewer = UserFactory(role="reviewer", username="reviewer-e2e")
+    secret = with_totp(reviewer)
     application = ApplicationFactory(
         organization=applicant.membership.organization,
         created_by=applicant,
@@ -27,6 +29,9 @@ def test_reviewer_rejects_a_material_and_returns_the_application(live_server, pa
     page.fill("#id_username", reviewer.username)
     page.fill("#id_password", "correct horse battery staple")
     page.locator("input[type=submit]").click()
+    page.fill("input[name=code]", totp_code(secret))  # staff sign in with a second factor (issue 8)
+    page.locator("input[name=code]").press("Enter")
+    page.wait_for_url(live_server.url + "/admin/")
     page.goto(live_server.url + f"/admin/applications/application/{application.pk}/change/")
     expect(page.locator(".cp-summary .cp-status-submitted")).to_be_visible()
     expect(page.locator("#cp-missing")).to_be_visible()  # accepting waits for the materials

@@ -13,7 +13,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from accounts import roles
+from accounts import mfa, roles
 from accounts.models import User
 from applications.models import Application, Membership, Organization, ServiceCategory
 from audits import services as audit_services
@@ -21,6 +21,8 @@ from audits.models import AuditorProfile, ItemScore
 from certificates import services as certificate_services
 
 PASSWORD = "certportal-demo-2026"  # noqa: S105 - printed demo credentials
+# Staff and auditors sign in with a second factor (accounts.mfa): every demo one gets this TOTP secret (base32).
+TOTP_SECRET = "CERTPRTLDEMOTOTP"  # noqa: S105 - printed demo credentials
 USERS = [
     # username, role, full name, e-mail, language
     ("demo-applicant", roles.APPLICANT, "王小明", "applicant@demo.certportal.localhost", "zh-hans"),
@@ -71,9 +73,16 @@ class Command(BaseCommand):
             )
             if not org.applications.exists():
                 self._applications(org, users)
+            recovery_codes = {username: _sign_in_ready(user) for username, user in users.items()}
         self.stdout.write(self.style.SUCCESS(f"Demo data ready. Logins (password for all: {PASSWORD}):"))
         for username, role, *_rest in USERS:
-            self.stdout.write(f"  {username:16} {role}")
+            code = recovery_codes[username]
+            self.stdout.write(f"  {username:16} {role:16} {f'recovery code {code}' if code else ''}".rstrip())
+        self.stdout.write(
+            f"Staff and auditors then type a TOTP code: add the secret {TOTP_SECRET} to an authenticator app "
+            f"(or run `oathtool --totp -b {TOTP_SECRET}`); the code right now is {_current_code()}. "
+            "Each recovery code above works once instead."
+        )
 
     def _user(self, username, role, full_name, email, language) -> User:
         user, created = User.objects.get_or_create(
@@ -153,6 +162,29 @@ class Command(BaseCommand):
         )
         audit_services.submit_audit_report(audit=audit, by=auditor)  # no nonconformities: awaiting decision
         certificate_services.grant_certification(application=app, by=decider)
+
+
+def _sign_in_ready(user: User) -> str:
+    """A verified e-mail address (allauth's sign-in needs one) and, for staff and auditors, the demo TOTP
+    authenticator with recovery codes. Returns an unused recovery code ("" for applicants)."""
+    from allauth.account.models import EmailAddress
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    EmailAddress.objects.update_or_create(user=user, email=user.email, defaults={"verified": True, "primary": True})
+    if not mfa.required_for(user):
+        return ""
+    if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+        TOTP.activate(user, TOTP_SECRET)
+    unused = RecoveryCodes.activate(user).get_unused_codes()
+    return unused[0] if unused else ""
+
+
+def _current_code() -> str:
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value, yield_hotp_counters_from_time
+
+    return format_hotp_value(hotp_value(TOTP_SECRET, next(yield_hotp_counters_from_time())))
 
 
 def _demo_pdf() -> bytes:

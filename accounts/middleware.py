@@ -1,0 +1,69 @@
+"""Request-level security: the second-factor requirement, and logging denials and downloads."""
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from . import mfa, security_log
+from .models import SecurityEvent
+
+# Pages someone who owes a second factor may still open: allauth's account and MFA pages (set-up, code prompt,
+# e-mail, password, sign-out), the language switch and the admin's sign-out.
+EXEMPT_PREFIXES = ("account_", "mfa_")
+EXEMPT_NAMES = {"set_language", "admin:logout"}
+
+
+class RequireSecondFactorMiddleware:
+    """Reviewers, auditors, decision-makers and administrators pass a TOTP code before anything else: those
+    with an authenticator are asked for a code, those without are sent to set one up."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if not request.user.is_authenticated or mfa.second_factor_done(request):
+            return None
+        match = request.resolver_match
+        name = match.view_name if match else ""
+        if name in EXEMPT_NAMES or (match and (match.url_name or "").startswith(EXEMPT_PREFIXES)):
+            return None
+        if not mfa.required_in(request):
+            return None
+        return mfa.second_factor_step(request, request.get_full_path())
+
+
+class SecurityEventMiddleware:
+    """Logs refusals seen by signed-in users (PermissionDenied, and the 404 of another organization's object)
+    and every file served as an attachment: who, what, when, from where."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        disposition = response.get("Content-Disposition", "")
+        if disposition.startswith("attachment") or getattr(response, "is_download", False):
+            security_log.record(
+                SecurityEvent.Kind.DOWNLOAD,
+                request,
+                object_ref=_target(request),
+                detail=disposition or getattr(response, "url", ""),
+            )
+        return response
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, PermissionDenied | Http404) and request.user.is_authenticated:
+            status = "403" if isinstance(exception, PermissionDenied) else "404"
+            security_log.record(SecurityEvent.Kind.DENIED, request, object_ref=_target(request), detail=status)
+        return None
+
+
+def _target(request) -> str:
+    """The view and its arguments, e.g. "applications:material_file pk=12"."""
+    match = getattr(request, "resolver_match", None)
+    if match is None:
+        return ""
+    arguments = " ".join(f"{key}={value}" for key, value in match.kwargs.items())
+    return f"{match.view_name} {arguments}".strip()
