@@ -51,6 +51,8 @@ class SpecialFindingForm(forms.ModelForm):
         label=gettext_lazy("Severity of the nonconformity"),
         choices=Nonconformity.Severity.choices,
         initial=Nonconformity.Severity.MINOR,
+        required=False,
+        help_text=gettext_lazy("For a special deduction, which becomes a nonconformity to correct."),
     )
     due_date = forms.DateField(
         label=gettext_lazy("Correct by"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -81,7 +83,8 @@ class SpecialFindingForm(forms.ModelForm):
 
     def nonconformity_fields(self) -> dict:
         data = self.cleaned_data
-        return {"severity": data["severity"], "due_date": data.get("due_date"), "blocking": data["blocking"]}
+        severity = data.get("severity") or Nonconformity.Severity.MINOR
+        return {"severity": severity, "due_date": data.get("due_date"), "blocking": data["blocking"]}
 
     def _post_clean(self):
         pass  # the model is validated by Audit.add_special_finding, which also enforces the single bonus

@@ -1,4 +1,5 @@
 import hashlib
+import io
 import logging
 
 from celery import shared_task
@@ -34,12 +35,11 @@ def make_photo_derivatives(photo_id: int) -> str:
     photo = AuditPhoto.objects.get(pk=photo_id)
     if photo.status == AuditPhoto.Status.READY:
         return "exists"
+    with photo.original.open("rb") as source:
+        data = source.read()  # storage trouble (OSError) here is retried; at most MAX_UPLOAD_SIZE bytes
     try:
-        with photo.original.open("rb") as source:
-            made = make_derivatives(source)
-    except OSError:
-        raise  # storage trouble: retried
-    except Exception:
+        made = make_derivatives(io.BytesIO(data))
+    except Exception:  # Pillow raises many kinds of error (its OSError subclasses too) on undecodable input
         logger.exception("audit photo %s: derivatives could not be made", photo_id)
         photo.status = AuditPhoto.Status.FAILED
         photo.save(update_fields=["status"])
