@@ -5,9 +5,11 @@ VENV := .venv
 PY := $(VENV)/bin/python
 MANAGE := $(PY) manage.py
 PORT ?= 8000
+WEB_WORKERS ?= 2
+CELERY_WORKERS ?= 2
 
 .DEFAULT_GOAL := help
-.PHONY: help setup system-deps venv migrate messages compilemessages run test test-pg lint format bench worker clean
+.PHONY: help setup system-deps venv migrate messages compilemessages run run-prod test test-pg lint format bench worker clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -42,6 +44,9 @@ run: migrate ## Set up, seed demo data and start web + Celery worker + beat (Ctr
 	@echo "  certportal is starting on http://127.0.0.1:$(PORT)/  (staff: http://127.0.0.1:$(PORT)/admin/)"
 	@echo ""
 	PORT=$(PORT) $(VENV)/bin/honcho start -f Procfile
+
+run-prod: setup ## The production stack: PostgreSQL, Redis, S3 (moto on loopback), gunicorn, N workers, one beat
+	PORT=$(PORT) WEB_WORKERS=$(WEB_WORKERS) CELERY_WORKERS=$(CELERY_WORKERS) ./scripts/run-prod.sh
 
 lint: venv ## ruff check + format check
 	$(VENV)/bin/ruff check .
