@@ -1,5 +1,6 @@
 import datetime
 from decimal import Decimal
+from functools import partial
 
 from django import forms
 from django.conf import settings
@@ -19,6 +20,7 @@ from certportal.history import ReadOnlyHistoryAdmin
 from certportal.workflow import TransitionError
 
 from . import services
+from .admin_onsite import CorrectiveActionInline, onsite_links, reopen_view
 from .models import (
     Audit,
     AuditorProfile,
@@ -49,11 +51,59 @@ class IndicatorInline(admin.TabularInline):
     ]
     raw_id_fields = ["parent"]
 
+    def has_add_permission(self, request, obj=None):
+        return super().has_add_permission(request, obj) and not (obj and obj.is_in_use)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and not (obj and obj.is_in_use)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and not (obj and obj.is_in_use)
+
 
 @admin.register(IndicatorSet)
 class IndicatorSetAdmin(admin.ModelAdmin):
-    list_display = ["name", "standard_edition", "version", "is_active", "has_placeholder_points"]
+    """A set that audits used is read-only (they keep the points they were scored against): copy it instead."""
+
+    list_display = ["name", "standard_edition", "version", "is_active", "has_placeholder_points", "in_use"]
+    readonly_fields = ["is_active"]  # switched with the "activate" action, which deactivates the others
     inlines = [IndicatorInline]
+    actions = ["copy_as_new_version", "activate"]
+
+    @admin.display(boolean=True, description=gettext_lazy("used by audits"))
+    def in_use(self, obj):
+        return obj.is_in_use
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and not (obj and obj.is_in_use)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and not (obj and obj.is_in_use)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = self.get_object(request, object_id)
+        if obj is not None and obj.is_in_use and request.method == "GET":
+            messages.info(
+                request, _("Audits were scored against this set, so it is read-only; copy it to a new version.")
+            )
+        if obj is not None and obj.has_placeholder_points and request.method == "GET":
+            messages.warning(request, _("Placeholder points: enter the body's scoring sheet (or import it)."))
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    @admin.action(description=gettext_lazy("Copy to a new version"), permissions=["add"])
+    def copy_as_new_version(self, request, queryset):
+        for indicator_set in queryset:
+            copy = indicator_set.copy_as_new_version()
+            messages.success(request, _("Created %(set)s (not active yet).") % {"set": copy})
+
+    @admin.action(description=gettext_lazy("Use for new audits (activate)"), permissions=["add"])
+    def activate(self, request, queryset):
+        if queryset.count() != 1:
+            messages.error(request, _("Choose exactly one indicator set to activate."))
+            return
+        indicator_set = queryset.get()
+        indicator_set.activate()
+        messages.success(request, _("%(set)s is used for audits planned from now on.") % {"set": indicator_set})
 
 
 class TeamInline(admin.TabularInline):
@@ -131,9 +181,15 @@ class AuditAdmin(ReadOnlyHistoryAdmin):
         "grade",
         "submitted_at",
         "created_by",
+        "onsite",
     ]
+    exclude = ["report_pdf", "report_pdf_sha256", "report_attempts"]
     inlines = [TeamInline]
     history_list_display = ["status", "planned_start", "planned_end"]
+
+    @admin.display(description=gettext_lazy("report and scoring"))
+    def onsite(self, obj):
+        return onsite_links(obj)
 
     def has_add_permission(self, request):
         return False  # audits are planned from the application page, where the team rules are checked
@@ -143,7 +199,12 @@ class AuditAdmin(ReadOnlyHistoryAdmin):
 
     def get_urls(self):
         plan = self.admin_site.admin_view(self.plan_view)
-        return [path("plan/<int:application_id>/", plan, name="audits_audit_plan"), *super().get_urls()]
+        reopen = self.admin_site.admin_view(partial(reopen_view, self))
+        return [
+            path("plan/<int:application_id>/", plan, name="audits_audit_plan"),
+            path("<int:pk>/reopen/", reopen, name="audits_audit_reopen"),
+            *super().get_urls(),
+        ]
 
     def plan_view(self, request, application_id):
         """Choose the team, the dates and the man-days for a paid application; the rules explain any refusal."""
@@ -244,6 +305,7 @@ class SpecialFindingAdmin(admin.ModelAdmin):
 
 @admin.register(Nonconformity)
 class NonconformityAdmin(ReadOnlyHistoryAdmin):
+    inlines = [CorrectiveActionInline]
     list_display = ["__str__", "audit", "severity", "status", "due_date"]
     list_filter = ["status", "severity"]
     list_select_related = ["audit__application"]
