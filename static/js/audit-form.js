@@ -79,7 +79,7 @@
 
   function state(id) {
     if (!states[id]) {
-      states[id] = { inflight: false, again: false, attempt: 0, timer: null };
+      states[id] = { inflight: false, again: false, attempt: 0, timer: null, saved: null };
     }
     return states[id];
   }
@@ -141,7 +141,7 @@
   function showProgress(p) {
     var header = document.querySelector("[data-audit-header]");
     setBar(header.querySelector("[data-progress-bar]"), p.scored, p.total);
-    header.querySelector("[data-progress-text]").textContent = p.scored + " / " + p.total;
+    header.querySelector("[data-scored]").textContent = p.scored;
     header.querySelector("[data-score]").textContent = p.score;
     header.querySelector("[data-points]").textContent = p.obtained + " / " + p.applicable;
   }
@@ -198,6 +198,7 @@
     var json = answer.json;
     if (answer.status === 200 && json && json.ok) {
       st.attempt = 0;
+      st.saved = JSON.stringify(sent);
       forget(id, sent);
       showErrors(card, {});
       card.classList.toggle("is-scored", json.item.scored);
@@ -238,7 +239,21 @@
   function edited(card, immediately) {
     var id = card.dataset.item;
     var st = state(id);
-    remember(id, valuesOf(card.querySelector("[data-item-form]")));
+    var values = valuesOf(card.querySelector("[data-item-form]"));
+    if (!st.inflight && JSON.stringify(values) === st.saved) {
+      // Nothing new since the last save (e.g. the "change" event after typing, or an edit undone by hand).
+      clearTimeout(st.timer);
+      var s = store();
+      if (s) {
+        s.removeItem(prefix + id);
+      }
+      if (card.dataset.saveState && card.dataset.saveState !== "saved") {
+        showErrors(card, {});
+        setState(card, "saved", msg.msgSaved);
+      }
+      return;
+    }
+    remember(id, values);
     if (card.dataset.saveState !== "saving") {
       setState(card, "unsaved", msg.msgUnsaved);
     }
@@ -259,6 +274,7 @@
 
   function wireItem(card) {
     var form = card.querySelector("[data-item-form]");
+    state(card.dataset.item).saved = JSON.stringify(valuesOf(form)); // what the server rendered
     toggleReason(card);
     if (!editable) {
       return;

@@ -1,0 +1,137 @@
+"""An auditor runs an audit on a phone (390×844): start, score (autosave), photo, a failed save survives a reload,
+a nonconformity, submit. Screenshots go to test-artifacts/."""
+
+import io
+from decimal import Decimal
+
+import pytest
+from django.test import Client
+from PIL import Image
+from playwright.sync_api import expect
+
+from applications.models import Application
+from audits.models import Audit, AuditPhoto, AuditTeamMember, ItemScore, Nonconformity
+from tests.factories import AuditFactory, MembershipFactory, UserFactory, in_state
+
+PHONE = {"width": 390, "height": 844}
+
+
+def signed_in_page(browser, live_server, user):
+    client = Client()
+    client.force_login(user)  # tests/conftest.py: stands for a complete sign-in, second factor included
+    context = browser.new_context(viewport=PHONE, locale="zh-CN", device_scale_factor=2, is_mobile=True, has_touch=True)
+    context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}])
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    return page, errors
+
+
+def camera_photo(tmp_path):
+    path = tmp_path / "IMG_0042.jpg"
+    image = Image.new("RGB", (1200, 900), (60, 120, 180))
+    exif = Image.Exif()
+    exif.get_ifd(0x8825).update({1: "N", 2: (39.0, 54.0, 26.0), 3: "E", 4: (116.0, 23.0, 31.0)})
+    out = io.BytesIO()
+    image.save(out, "JPEG", exif=exif.tobytes())
+    path.write_bytes(out.getvalue())
+    return path
+
+
+def card(page, audit, code):
+    indicator = audit.indicator_set.indicators.get(code=code)
+    return page.locator(f"#item-{indicator.pk}"), indicator
+
+
+@pytest.mark.e2e
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_an_auditor_runs_an_audit_on_a_phone(live_server, browser, artifacts_dir, tmp_path):
+    applicant = MembershipFactory().user
+    lead = UserFactory(role="auditor", full_name="王审查")
+    application = in_state(Application.Status.AUDIT_PLANNED, organization=applicant.membership.organization)
+    audit = AuditFactory(application=application)
+    AuditTeamMember.objects.create(audit=audit, auditor=lead, role=AuditTeamMember.Role.LEAD)
+    todo = {"5.1.1.1", "5.1.1.2", "5.2.4", "5.3.2"}  # scored in the browser; the rest was scored earlier
+    for indicator in audit.indicator_set.leaves():
+        if indicator.code not in todo:
+            ItemScore.objects.create(audit=audit, indicator=indicator, points=indicator.max_points, updated_by=lead)
+
+    page, errors = signed_in_page(browser, live_server, lead)
+    page.goto(live_server.url + "/audits/")
+    page.locator(".audit-card a").first.click()
+    page.locator("form[action$='/start/'] button").click()
+    expect(page.locator("[data-audit-form][data-editable='1']")).to_have_count(1)
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]  # nothing overflows sideways
+
+    # 1. Points typed into one item, "full marks" on another: each saves itself, the header follows.
+    first, _ = card(page, audit, "5.1.1.1")
+    first.locator("input[name=points]").fill("4.5")
+    expect(first).to_have_attribute("data-save-state", "saved")
+    second, _ = card(page, audit, "5.3.2")
+    second.locator("[data-set-points]").last.click()
+    expect(second).to_have_attribute("data-save-state", "saved")
+    expect(page.locator("[data-progress-text]")).to_contain_text("16 / 18")
+    header = page.locator("[data-audit-header]")
+    expect(header).to_be_in_viewport()
+    page.screenshot(path=artifacts_dir / "auditor-phone-1-scoring.png")
+
+    # 2. Bad input is refused on the item, with the reason, and nothing is saved.
+    sampled, repair = card(page, audit, "5.2.4")
+    sampled.locator("input[name=sample_size]").fill("3")
+    sampled.locator("input[name=nonconforming_samples]").fill("5")
+    expect(sampled).to_have_attribute("data-save-state", "invalid")
+    expect(sampled.locator("[data-error-for=nonconforming_samples]")).not_to_be_empty()
+    sampled.locator("input[name=nonconforming_samples]").fill("1")
+    expect(sampled).to_have_attribute("data-save-state", "saved")
+    expect(sampled.locator("[data-obtained]")).to_contain_text("4.00")  # 6 × 2/3
+
+    # 3. A photo from the camera, with a progress bar; the stripped thumbnail appears.
+    first.locator("[data-photo-input]").set_input_files(camera_photo(tmp_path))
+    expect(first.locator("[data-photos] img")).to_have_count(1)
+    photo = AuditPhoto.objects.get()
+    assert photo.status == AuditPhoto.Status.READY and photo.indicator.code == "5.1.1.1"
+    first.scroll_into_view_if_needed()
+    page.screenshot(path=artifacts_dir / "auditor-phone-2-photo.png")
+
+    # 4. The connection drops: the save is retried and shown; a reload loses nothing and sends it again.
+    page.route("**/items/**", lambda route: route.abort())
+    excluded, outlets = card(page, audit, "5.1.1.2")
+    excluded.locator("[data-na]").check()
+    excluded.locator("textarea[name=not_applicable_reason]").fill("企业只有一个服务网点，无需覆盖销售区域")
+    expect(excluded).to_have_attribute("data-save-state", "retrying")
+    excluded.scroll_into_view_if_needed()
+    page.screenshot(path=artifacts_dir / "auditor-phone-3-retrying.png")
+    assert not ItemScore.objects.filter(audit=audit, indicator=outlets).exists()
+    page.unroute("**/items/**")
+    page.reload()
+    excluded, _ = card(page, audit, "5.1.1.2")
+    expect(excluded.locator("[data-na]")).to_be_checked()
+    expect(excluded).to_have_attribute("data-save-state", "saved")
+    saved = ItemScore.objects.get(audit=audit, indicator=outlets)
+    assert saved.not_applicable and saved.not_applicable_reason.startswith("企业只有一个服务网点")
+    assert page.evaluate("Object.keys(localStorage).filter(k => k.startsWith('certportal:audit')).length") == 0
+    expect(page.locator("[data-progress-text]")).to_contain_text("18 / 18")
+
+    # 5. A nonconformity.
+    page.locator("#nonconformities summary").click()
+    page.select_option("#nc_indicator", str(repair.pk))
+    page.locator("#nc_description").fill("抽查 3 份维修记录，1 份缺少顾客签字确认")
+    page.locator("#nonconformities form button[type=submit]").click()
+    expect(page.locator("#nonconformities li a")).to_contain_text("缺少顾客签字")
+    page.locator("#nonconformities").scroll_into_view_if_needed()
+    page.screenshot(path=artifacts_dir / "auditor-phone-4-nonconformity.png", full_page=False)
+
+    # 6. Submit: the computed result, then the locked form and the report.
+    page.locator("a[href$='/submit/']").click()
+    expect(page.locator("[data-result-score]")).to_have_text("96.35")  # 92.5 of 96 applicable points
+    page.screenshot(path=artifacts_dir / "auditor-phone-5-submit.png", full_page=True)
+    page.locator("form button[type=submit].btn-gold").click()
+    expect(page.locator("a[href$='/report.pdf']")).to_have_count(1)
+    page.screenshot(path=artifacts_dir / "auditor-phone-6-result.png", full_page=True)
+    audit.refresh_from_db()
+    application.refresh_from_db()
+    assert (audit.status, audit.score, audit.grade) == (Audit.Status.SUBMITTED, Decimal("96.35"), "five_star")
+    assert application.status == Application.Status.CORRECTIVE_ACTION
+    assert Nonconformity.objects.get().description.startswith("抽查 3 份")
+    assert audit.report_pdf.open("rb").read(4) == b"%PDF"
+    assert errors == []
