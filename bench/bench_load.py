@@ -46,13 +46,17 @@ end
 
 def main() -> None:
     if not shutil.which("wrk"):
-        sys.exit("bench_load: wrk is not installed (Debian: apt-get install -y wrk)")
+        print(
+            "bench_load: skipped, wrk is not installed (make system-deps, or apt-get install -y wrk)", file=sys.stderr
+        )
+        return
     import psycopg
 
     try:
         admin = psycopg.connect(f"{PG_URL}/postgres", autocommit=True, connect_timeout=3)
     except psycopg.OperationalError as error:
-        sys.exit(f"bench_load: PostgreSQL is not reachable at {PG_URL} ({error})")
+        print(f"bench_load: skipped, PostgreSQL is not reachable at {PG_URL} ({error})", file=sys.stderr)
+        return
     name = f"certportal_load_{os.getpid()}"
     admin.execute(f'CREATE DATABASE "{name}"')
     try:

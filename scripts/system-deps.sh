@@ -3,8 +3,9 @@
 # (root, or password-less sudo). Otherwise it prints the apt command and carries on.
 #   pango + HarfBuzz subsetting: WeasyPrint PDFs (without libharfbuzz-subset0 a Chinese page takes ~10 s, not ~0.1 s)
 #   CJK fonts: Chinese text in PDFs;  gettext: translations;  chromium: browser tests;  poppler-utils: PDF → PNG
+#   wrk: the load benchmark (bench/bench_load.py)
 set -u
-WANT="libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk fonts-wqy-microhei gettext poppler-utils shared-mime-info"
+WANT="libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk fonts-wqy-microhei gettext poppler-utils shared-mime-info wrk"
 [ "${SKIP_BROWSER_DEPS:-}" = "1" ] || WANT="$WANT chromium"
 python_bin="${PYTHON:-python3}"
 "$python_bin" -c "import ensurepip, venv" 2>/dev/null || WANT="$WANT python3-venv python3.11-venv"

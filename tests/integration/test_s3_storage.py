@@ -73,7 +73,8 @@ def test_materials_and_certificate_live_in_s3_and_download_through_presigned_url
     assert response.status_code == 302
     assert fetch(response["Location"])[0] == uploaded
 
-    client.logout()
+    client.logout()  # drops the cookies too
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     page = client.get(reverse("certificates:verify", args=[rendered.verification_token])).content.decode()
     assert rendered.number in page
     assert rendered.pdf_sha256 in page
