@@ -184,7 +184,9 @@ def verify_nonconformity(*, nonconformity: Nonconformity, by) -> None:
     """The auditor accepts a correction; once every nonconformity is verified the case goes to the decision."""
     with transaction.atomic():
         # The audit row lock makes two auditors verifying the last two findings at once see each other's work.
-        audit = Audit.objects.select_for_update().select_related("application").get(pk=nonconformity.audit_id)
+        audit = (
+            Audit.objects.select_for_update(of=("self",)).select_related("application").get(pk=nonconformity.audit_id)
+        )
         nonconformity.verify(by=by)
         if audit.kind == Audit.Kind.SURVEILLANCE or audit.nonconformities.unresolved().exists():
             return

@@ -15,7 +15,7 @@ from certportal.workflow import TransitionError
 
 from .. import permissions, scoresheet, services
 from ..forms import ItemScoreForm, NonconformityForm, PhotoForm, SpecialFindingForm
-from ..models import Audit, AuditTeamMember, Indicator, ItemScore, Nonconformity
+from ..models import Audit, AuditLocked, AuditTeamMember, Indicator, ItemScore, Nonconformity
 from . import get_team_audit, refuse
 
 
@@ -129,7 +129,7 @@ def save_item(request, pk, indicator_pk):
     form = ItemScoreForm(request.POST, instance=instance or ItemScore(audit=audit, indicator=indicator))
     try:
         if not audit.is_in_progress:
-            audit.lock_for_editing()  # raises AuditLocked with the status in its message
+            raise AuditLocked(audit.get_status_display())  # checked again under the row lock when saving
         if not form.is_valid():
             return _item_refused(request, form.errors.get_json_data(), back, status=400)
         audit.record_score(form.instance, by=request.user)

@@ -214,3 +214,36 @@ def test_another_auditor_cannot_download_the_report(client, audit, lead):
     audit.report_pdf.save("audit-reports/y.pdf", ContentFile(b"%PDF-1.7 test"), save=True)
     client.force_login(UserFactory(role="auditor"))
     assert client.get(reverse("audits:report_pdf", args=[audit.pk])).status_code == 404
+
+
+def test_the_report_fetcher_serves_only_the_chosen_photos():
+    from audits.report import photo_fetcher
+
+    fetcher = photo_fetcher([{"src": "photo:abc", "data": b"\xff\xd8\xff"}])
+    assert fetcher("photo:abc").read() == b"\xff\xd8\xff"
+    for url in ("photo:other", "file:///etc/passwd", "http://127.0.0.1:9/x"):
+        with pytest.raises(Exception):  # noqa: B017 - refused, whatever the fetcher's exception type
+            fetcher(url)
+
+
+def test_lost_work_is_enqueued_again(audit, lead, time_machine):
+    import datetime
+
+    from django.core.files.base import ContentFile
+    from django.utils import timezone
+
+    from audits.tasks import redeliver_pending
+
+    score_all(audit, by=lead)
+    services.submit_audit_report(audit=audit, by=lead)  # the render message was "lost": no on_commit here
+    photo = AuditPhoto(
+        audit=audit, original_name="a.jpg", content_type="image/jpeg", size=1, sha256="0" * 64, uploaded_by=lead
+    )
+    photo.original.save(photo.storage_key("original"), ContentFile(b"broken"), save=False)
+    photo.save()
+    time_machine.move_to(timezone.now() + datetime.timedelta(minutes=5))
+    assert redeliver_pending() == {"photos": 1, "reports": 1}
+    audit.refresh_from_db()
+    photo.refresh_from_db()
+    assert audit.report_pdf and photo.status == AuditPhoto.Status.FAILED
+    assert redeliver_pending() == {"photos": 0, "reports": 0}
