@@ -26,6 +26,10 @@ class AccountAdapter(DefaultAccountAdapter):
     def get_login_redirect_url(self, request):
         if request.user.is_staff:
             return reverse("admin:index")
+        if roles.has_role(request.user, roles.AUDITOR):
+            # Remembered in the session so the navbar can show "My audits" without a query on every page.
+            request.session["is_auditor"] = True
+            return reverse("audits:list")
         return super().get_login_redirect_url(request)
 
 

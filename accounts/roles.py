@@ -55,6 +55,9 @@ _VIEW_ALL = [
     "applications.view_paymentevent",
     "audits.view_auditorprofile",
     "audits.view_conflictofinterest",
+    "audits.view_auditphoto",
+    "audits.view_correctiveaction",
+    "audits.view_evidencefile",
 ]
 
 PERMISSIONS = {
