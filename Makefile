@@ -9,7 +9,7 @@ WEB_WORKERS ?= 2
 CELERY_WORKERS ?= 2
 
 .DEFAULT_GOAL := help
-.PHONY: help setup system-deps venv migrate messages compilemessages run run-prod test test-pg lint format bench worker clean
+.PHONY: help setup system-deps venv migrate messages compilemessages run run-prod test test-pg lint format bench worker clean check-deploy
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -56,10 +56,19 @@ format: venv ## Apply ruff fixes and formatting
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-test: setup lint ## Set up, lint, Django checks, migrations check, the whole test suite
+test: setup lint ## Set up, lint, Django checks (deployment ones too), migrations check, the whole test suite
 	$(MANAGE) check --fail-level WARNING
+	$(MAKE) --no-print-directory check-deploy
 	$(MANAGE) makemigrations --check --dry-run
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# A production-like environment: a long random SECRET_KEY, DEBUG off, HTTPS only behind one proxy, HSTS a year.
+check-deploy: venv ## Django's deployment checks with production settings: 0 issues allowed (silenced: see settings)
+	@DEBUG=false SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(64))')" \
+	ALLOWED_HOSTS=cert.example.com CSRF_TRUSTED_ORIGINS=https://cert.example.com SITE_URL=https://cert.example.com \
+	SECURE_SSL_REDIRECT=true SESSION_COOKIE_SECURE=true CSRF_COOKIE_SECURE=true SECURE_HSTS_SECONDS=31536000 \
+	USE_X_FORWARDED_PROTO=true TRUSTED_PROXY_COUNT=1 \
+	$(MANAGE) check --deploy --fail-level WARNING
 
 test-pg: setup ## The test suite on PostgreSQL (DATABASE_URL, default local postgres)
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/certportal} $(PY) -m pytest --create-db $(PYTEST_ARGS)

@@ -14,7 +14,7 @@ class AccountsConfig(AppConfig):
         # The security event log and the second factor recorded at TOTP set-up (logging, not workflow).
         from allauth.mfa.signals import authenticator_added
 
-        from . import mfa, security_log
+        from . import checks, mfa, security_log  # noqa: F401 - checks registers the deploy checks
 
         security_log.connect()
         authenticator_added.connect(mfa.on_authenticator_added, dispatch_uid="accounts.mfa.added")

@@ -1,4 +1,4 @@
-"""Request-level security: the second-factor requirement, and logging denials and downloads."""
+"""Request-level security: the second-factor requirement, sandboxed downloads, logging denials and downloads."""
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
@@ -34,6 +34,24 @@ class RequireSecondFactorMiddleware:
         return mfa.second_factor_step(request, request.get_full_path())
 
 
+DOWNLOAD_POLICY = "default-src 'none'; sandbox"
+
+
+class SandboxDownloadsMiddleware:
+    """Every file served as a download (generated PDFs and exports included, not only stored uploads) gets the
+    headers certportal.downloads.attachment_response gives: never sniffed, and sandboxed if opened anyway."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.get("Content-Disposition", "").startswith("attachment"):
+            response["Content-Security-Policy"] = DOWNLOAD_POLICY
+            response["X-Content-Type-Options"] = "nosniff"
+        return response
+
+
 class SecurityEventMiddleware:
     """Logs refusals seen by signed-in users (PermissionDenied, and the 404 of another organization's object)
     and every file served as an attachment: who, what, when, from where."""
@@ -44,12 +62,15 @@ class SecurityEventMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         disposition = response.get("Content-Disposition", "")
-        if disposition.startswith("attachment") or getattr(response, "is_download", False):
+        # certportal.downloads marks its responses: on S3 they are redirects to a presigned URL (never logged:
+        # it is a credential), which the browser then downloads from the bucket
+        filename = getattr(response, "download_filename", None)
+        if disposition.startswith("attachment") or filename is not None:
             security_log.record(
                 SecurityEvent.Kind.DOWNLOAD,
                 request,
                 object_ref=_target(request),
-                detail=disposition or getattr(response, "url", ""),
+                detail=disposition if disposition.startswith("attachment") else f"redirect to storage: {filename}",
             )
         return response
 

@@ -21,6 +21,7 @@ def attachment_response(field_file, filename: str, content_type: str = "applicat
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response["Cache-Control"] = "private, no-store"  # the redirect carries a credential, the file is private
+    response.download_filename = filename  # accounts.middleware logs every download, S3 redirects included
     return response
 
 

@@ -328,6 +328,7 @@ MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddlewar
 MIDDLEWARE += [
     "accounts.middleware.RequireSecondFactorMiddleware",  # staff and auditors: TOTP before anything else
     "accounts.middleware.SecurityEventMiddleware",  # authorization denials and document downloads
+    "accounts.middleware.SandboxDownloadsMiddleware",  # every attachment: nosniff + "default-src 'none'; sandbox"
     "axes.middleware.AxesMiddleware",  # last, as axes asks: turns a lockout into the lockout page
 ]
 TEMPLATES[0]["OPTIONS"]["context_processors"].append("csp.context_processors.nonce")

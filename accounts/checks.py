@@ -1,0 +1,42 @@
+"""Deployment checks Django does not make (run by `manage.py check --deploy`, hence by `make check-deploy`)."""
+
+from django.conf import settings
+from django.core.checks import Tags, Warning, register
+
+ONE_YEAR = 365 * 24 * 3600
+CSP_REQUIRED = {"object-src": "'none'", "base-uri": "'none'", "frame-ancestors": "'none'"}
+
+
+@register(Tags.security, deploy=True)
+def check_https_and_proxy(app_configs, **kwargs):
+    problems = []
+    if 0 < settings.SECURE_HSTS_SECONDS < ONE_YEAR:
+        problems.append(
+            Warning(
+                "SECURE_HSTS_SECONDS is shorter than a year (ASVS 5.0 3.4.1).",
+                hint="Set SECURE_HSTS_SECONDS=31536000 or more.",
+                id="certportal.W001",
+            )
+        )
+    if getattr(settings, "SECURE_PROXY_SSL_HEADER", None) and not settings.TRUSTED_PROXY_COUNT:
+        problems.append(
+            Warning(
+                "Behind a proxy (SECURE_PROXY_SSL_HEADER is set) but TRUSTED_PROXY_COUNT is 0: every visitor "
+                "would have the proxy's address, so a stranger's failed sign-ins would lock an account's owner out too.",
+                hint="Set TRUSTED_PROXY_COUNT to the number of proxies that append to X-Forwarded-For.",
+                id="certportal.W002",
+            )
+        )
+    return problems
+
+
+@register(Tags.security, deploy=True)
+def check_content_security_policy(app_configs, **kwargs):
+    """No deploy check warns when a CSP is missing (targets.md §4.1), so this one does."""
+    directives = getattr(settings, "CONTENT_SECURITY_POLICY", {}).get("DIRECTIVES", {})
+    missing = [f"{name} {value}" for name, value in CSP_REQUIRED.items() if value not in directives.get(name, [])]
+    if "csp.middleware.CSPMiddleware" not in settings.MIDDLEWARE:
+        missing.insert(0, "csp.middleware.CSPMiddleware")
+    if not missing:
+        return []
+    return [Warning(f"The Content-Security-Policy lacks: {', '.join(missing)}.", id="certportal.W003")]
