@@ -45,48 +45,74 @@
     bar.querySelector(".progress-bar").textContent = percent + " %";
   }
 
+  // One request per file: a reverse proxy limits each request to about one file's size (deploy/nginx.conf),
+  // and the progress bar then measures the whole selection.
   function upload(form) {
     var input = form.querySelector("input[type=file]");
     var button = form.querySelector("button[type=submit]");
     var status = form.querySelector(".upload-status");
-    var errors = precheck(form, input.files);
+    var files = Array.prototype.slice.call(input.files);
+    var errors = precheck(form, files);
     if (errors.length) {
       showErrors(status, errors);
       return;
     }
-    var xhr = new XMLHttpRequest();
-    xhr.open("POST", form.action);
-    xhr.setRequestHeader("X-Requested-With", "XMLHttpRequest");
-    xhr.upload.addEventListener("progress", function (event) {
-      if (event.lengthComputable) {
-        setProgress(form, Math.round((event.loaded / event.total) * 100));
-      }
-    });
-    xhr.addEventListener("load", function () {
-      var data = null;
-      try {
-        data = JSON.parse(xhr.responseText);
-      } catch (e) {
-        data = null;
-      }
-      if (data && data.ok) {
-        // Same page with an anchor: set it, then reload so the new version and the message appear.
-        window.location.assign(data.redirect);
+    var total = files.reduce(function (sum, file) { return sum + file.size; }, 0) || 1;
+    var done = 0;
+    var redirect = null;
+
+    function fail(messages) {
+      button.disabled = false;
+      form.querySelector(".upload-progress").classList.add("d-none");
+      showErrors(status, messages);
+    }
+
+    function next(index) {
+      if (index >= files.length) {
+        // Same page with an anchor: set it, then reload so the new versions and the message appear.
+        window.location.assign(redirect);
         window.location.reload();
         return;
       }
-      button.disabled = false;
-      form.querySelector(".upload-progress").classList.add("d-none");
-      showErrors(status, data && data.errors ? data.errors : [form.dataset.msgFailed]);
-    });
-    xhr.addEventListener("error", function () {
-      button.disabled = false;
-      showErrors(status, [form.dataset.msgFailed]);
-    });
+      var file = files[index];
+      var data = new FormData(form);
+      data.delete(input.name);
+      data.append(input.name, file, file.name);
+      var xhr = new XMLHttpRequest();
+      xhr.open("POST", form.action);
+      xhr.setRequestHeader("X-Requested-With", "XMLHttpRequest");
+      xhr.upload.addEventListener("progress", function (event) {
+        if (event.lengthComputable) {
+          setProgress(form, Math.round(((done + event.loaded) / total) * 100));
+        }
+      });
+      xhr.addEventListener("load", function () {
+        var reply = null;
+        try {
+          reply = JSON.parse(xhr.responseText);
+        } catch (e) {
+          reply = null;
+        }
+        if (reply && reply.ok) {
+          done += file.size;
+          redirect = reply.redirect;
+          next(index + 1);
+        } else if (xhr.status === 413) {
+          fail([form.dataset.msgTooLarge + " " + file.name]);
+        } else {
+          fail(reply && reply.errors ? reply.errors : [form.dataset.msgFailed]);
+        }
+      });
+      xhr.addEventListener("error", function () {
+        fail([form.dataset.msgFailed]);
+      });
+      xhr.send(data);
+    }
+
     button.disabled = true;
     status.textContent = "";
     setProgress(form, 0);
-    xhr.send(new FormData(form));
+    next(0);
   }
 
   document.querySelectorAll("form[data-upload]").forEach(function (form) {
