@@ -271,3 +271,11 @@ def test_the_admin_registry_is_covered_too(entries):
     for model in site._registry:
         opts = model._meta
         assert f"admin:{opts.app_label}_{opts.model_name}_changelist" in entries
+
+
+def test_the_csrf_failure_page_is_csp_clean():
+    """Django's own CSRF page has an inline style; ours (templates/403_csrf.html) does not."""
+    strict = Client(enforce_csrf_checks=True)
+    response = strict.post("/accounts/login/", {"login": "x@example.com", "password": "x"})
+    assert response.status_code == 403
+    assert not html_problems(response)
