@@ -11,8 +11,12 @@ def pytest_collection_modifyitems(config, items):
     """Tests that need real services or a browser run when possible and must run when CI=true."""
     skip_browser = not os.path.exists("/usr/bin/chromium") and os.environ.get("CI") != "true"
     for item in items:
-        if skip_browser and "e2e" in item.keywords:
+        if "e2e" not in item.keywords:
+            continue
+        if skip_browser:
             item.add_marker(pytest.mark.skip(reason="/usr/bin/chromium is not installed (run `make system-deps`)"))
+        # A real browser on a loaded 2-core machine sometimes misses a timing; a second failure is real.
+        item.add_marker(pytest.mark.flaky(reruns=1))
 
 
 @pytest.fixture
