@@ -1,10 +1,13 @@
 """Browser tests: one Debian chromium, driven through Playwright's sync API, shared by the whole session."""
 
+import contextlib
 import os
+import re
 from pathlib import Path
 
 import pytest
 from django.conf import settings
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import sync_playwright
 
 # Playwright's sync API runs an event loop in the test thread, so Django would refuse the ORM calls that
@@ -29,13 +32,44 @@ def browser():
         browser.close()
 
 
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    """Keep each phase's report on the test item (`item.report_call` …) so fixtures can see whether it failed."""
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
 @pytest.fixture
-def page(browser):
+def new_context(browser, request, artifacts_dir):
+    """Opens browser contexts, one per person: `new_context("auditor", viewport=…)`. Desktop-sized and in Chinese
+    unless told otherwise. When the test fails, the current page of each context is saved as
+    test-artifacts/failed-<test>-<person>.png (CI keeps that folder) before the contexts close."""
+    opened = []
+
+    def open_context(person: str = "page", **options):
+        options = {"viewport": {"width": 1280, "height": 900}, "locale": "zh-CN", **options}
+        context = browser.new_context(**options)
+        opened.append((person, context))
+        return context
+
+    yield open_context
+    report = getattr(request.node, "report_call", None)
+    failed = report is not None and report.failed
+    test = re.sub(r"[^\w.-]+", "-", request.node.name)
+    for person, context in opened:
+        if failed:
+            for number, page in enumerate(context.pages):
+                suffix = f"-{number + 1}" if number else ""
+                with contextlib.suppress(PlaywrightError):  # a crashed page: the other screenshots still count
+                    page.screenshot(path=artifacts_dir / f"failed-{test}-{person}{suffix}.png", full_page=True)
+        context.close()
+
+
+@pytest.fixture
+def page(new_context):
     """A fresh page in its own context (cookies, storage), desktop-sized and in Chinese like most visitors."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-    page = context.new_page()
-    yield page
-    context.close()
+    return new_context().new_page()
 
 
 @pytest.fixture(scope="session")

@@ -1,46 +1,27 @@
 """An auditor runs an audit on a phone (390×844): start, score (autosave), photo, a failed save survives a reload,
 a nonconformity, submit. Screenshots go to test-artifacts/."""
 
-import io
 from decimal import Decimal
 
 import pytest
 from django.test import Client
-from PIL import Image
 from playwright.sync_api import expect
 
 from applications.models import Application
 from audits.models import Audit, AuditPhoto, AuditTeamMember, ItemScore, Nonconformity
+from tests.e2e.flows import PHONE, PHONE_DEVICE, camera_photo, card, record_nonconformity, start_audit
 from tests.factories import AuditFactory, MembershipFactory, UserFactory, in_state
-
-PHONE = {"width": 390, "height": 844}
 
 
 def signed_in_page(browser, live_server, user):
     client = Client()
     client.force_login(user)  # tests/conftest.py: stands for a complete sign-in, second factor included
-    context = browser.new_context(viewport=PHONE, locale="zh-CN", device_scale_factor=2, is_mobile=True, has_touch=True)
+    context = browser.new_context(**PHONE_DEVICE, locale="zh-CN")
     context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}])
     page = context.new_page()
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     return page, errors
-
-
-def camera_photo(tmp_path):
-    path = tmp_path / "IMG_0042.jpg"
-    image = Image.new("RGB", (1200, 900), (60, 120, 180))
-    exif = Image.Exif()
-    exif.get_ifd(0x8825).update({1: "N", 2: (39.0, 54.0, 26.0), 3: "E", 4: (116.0, 23.0, 31.0)})
-    out = io.BytesIO()
-    image.save(out, "JPEG", exif=exif.tobytes())
-    path.write_bytes(out.getvalue())
-    return path
-
-
-def card(page, audit, code):
-    indicator = audit.indicator_set.indicators.get(code=code)
-    return page.locator(f"#item-{indicator.pk}"), indicator
 
 
 @pytest.mark.e2e
@@ -57,10 +38,7 @@ def test_an_auditor_runs_an_audit_on_a_phone(live_server, browser, artifacts_dir
             ItemScore.objects.create(audit=audit, indicator=indicator, points=indicator.max_points, updated_by=lead)
 
     page, errors = signed_in_page(browser, live_server, lead)
-    page.goto(live_server.url + "/audits/")
-    page.locator(".audit-card a").first.click()
-    page.locator("form[action$='/start/'] button").click()
-    expect(page.locator("[data-audit-form][data-editable='1']")).to_have_count(1)
+    start_audit(page, live_server.url)
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]  # nothing overflows sideways
 
     # 1. Points typed into one item, "full marks" on another: each saves itself, the header follows.
@@ -113,10 +91,7 @@ def test_an_auditor_runs_an_audit_on_a_phone(live_server, browser, artifacts_dir
     expect(page.locator("[data-progress-text]")).to_contain_text("18 / 18")
 
     # 5. A nonconformity.
-    page.locator("#nonconformities summary").click()
-    page.select_option("#nc_indicator", str(repair.pk))
-    page.locator("#nc_description").fill("抽查 3 份维修记录，1 份缺少顾客签字确认")
-    page.locator("#nonconformities form button[type=submit]").click()
+    record_nonconformity(page, repair, "抽查 3 份维修记录，1 份缺少顾客签字确认")
     expect(page.locator("#nonconformities li a")).to_contain_text("缺少顾客签字")
     page.locator("#nonconformities").scroll_into_view_if_needed()
     page.screenshot(path=artifacts_dir / "auditor-phone-4-nonconformity.png", full_page=False)
