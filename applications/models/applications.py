@@ -6,7 +6,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from certportal.workflow import InvalidTransition, TransitionError, require_reason
+from certportal.workflow import InvalidTransition, TransitionError, require_reason, sentences
 
 from .organizations import Organization
 
@@ -223,7 +223,7 @@ class Application(models.Model):
         self._lock_and_check(self.Status.SUBMITTED)
         problems = self.missing_for_submit()
         if problems:
-            raise TransitionError(" ".join(problems))
+            raise TransitionError(sentences(problems))
         if self.submitted_at is None:
             self.submitted_at = timezone.now()
         self._change_status(self.Status.SUBMITTED, by=by, extra_fields=["submitted_at"])
@@ -247,7 +247,7 @@ class Application(models.Model):
         self._lock_and_check(self.Status.ACCEPTED)
         problems = self.missing_for_acceptance()
         if problems:
-            raise TransitionError(" ".join(problems))
+            raise TransitionError(sentences(problems))
         quote = Quote.build_for(self, by=by)
         Payment.open_for(quote)
         self._change_status(self.Status.ACCEPTED, by=by, reason=reason)
