@@ -253,21 +253,24 @@ def standard_admin_entries() -> dict:
         prefix = f"admin:{opts.app_label}_{opts.model_name}_"
         object_id = _any_pk(model_admin)
         for suffix in STANDARD_ADMIN:
-            kwargs = None if suffix in ("changelist", "add") else {"object_id": object_id}
-            # models the admin only lets people read (history, logs, workflow objects) refuse add and delete
+            kwargs = None if suffix in ("changelist", "add") else {"object_id": object_id or 1}
+            # models the admin only lets people read (history, logs, workflow objects) refuse add and delete;
+            # a model with no row at all has no history page to show
             refusable = (403,) if suffix in ("add", "delete") else ()
+            if object_id is None and suffix == "history":
+                refusable = (404,)
             entries[prefix + suffix] = _admin(_const(kwargs), control_status=refusable)
         try:
-            reverse(prefix + "simple_history", args=[object_id, 1])
+            reverse(prefix + "simple_history", args=[1, 1])
         except NoReverseMatch:
             pass
         else:
-            version = _first_version(model, object_id)
+            version = _first_version(model, object_id) if object_id else None
             entries[prefix + "simple_history"] = _admin(
-                args=_const([object_id, version or 1]), control_status=() if version else (404,)
+                args=_const([object_id or 1, version or 1]), control_status=() if version else (404,)
             )
         route = f"admin/{opts.app_label}/{opts.model_name}/<path:object_id>/"
-        entries[route] = _admin(path=_const(f"/admin/{opts.app_label}/{opts.model_name}/{object_id}/"))
+        entries[route] = _admin(path=_const(f"/admin/{opts.app_label}/{opts.model_name}/{object_id or 1}/"))
     return entries
 
 
@@ -278,7 +281,7 @@ def _const(value):
 def _any_pk(model_admin):
     """An object this admin shows (its queryset may be narrower than the table, e.g. case files)."""
     queryset = model_admin.get_queryset(_AdminRequest())
-    return queryset.order_by("pk").values_list("pk", flat=True).first() or 1
+    return queryset.order_by("pk").values_list("pk", flat=True).first()
 
 
 def _first_version(model, object_id):
