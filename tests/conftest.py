@@ -71,7 +71,8 @@ def _reference_data_in_transactional_tests(request):
     it reliably when another thread used the database. Seed it again, idempotently, before such a test."""
     marker = request.node.get_closest_marker("django_db")
     transactional = (marker is not None and marker.kwargs.get("transaction")) or any(
-        name in request.fixturenames for name in ("transactional_db", "live_server", "live_worker"))
+        name in request.fixturenames for name in ("transactional_db", "live_server", "live_worker")
+    )
     if not transactional:
         return
     request.getfixturevalue("transactional_db")

@@ -88,10 +88,22 @@ class QuoteAdmin(admin.ModelAdmin):
 
 @admin.register(Notification)
 class NotificationAdmin(admin.ModelAdmin):
-    list_display = ["user", "kind", "status", "created_at", "read_at", "emailed_at"]
+    """A record of what each person was told: readable, never rewritten."""
+
+    list_display = ["user", "kind", "status", "detail", "created_at", "read_at", "emailed_at"]
     list_filter = ["kind"]
     list_select_related = ["user"]
-    raw_id_fields = ["user", "application"]
+    search_fields = ["user__email", "detail"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(ServiceCategory)

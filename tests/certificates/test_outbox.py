@@ -17,10 +17,13 @@ pytestmark = pytest.mark.django_db
 def test_a_submission_succeeds_while_the_broker_is_down_and_the_sweep_sends_later(
     applicant, django_capture_on_commit_callbacks
 ):
-    application = ApplicationFactory(organization=applicant.membership.organization,
-                                     materials=MaterialItem.Status.UPLOADED)
-    with mock.patch.object(send_notification_email, "delay", side_effect=OperationalError("Connection refused")), \
-            django_capture_on_commit_callbacks(execute=True):
+    application = ApplicationFactory(
+        organization=applicant.membership.organization, materials=MaterialItem.Status.UPLOADED
+    )
+    with (
+        mock.patch.object(send_notification_email, "delay", side_effect=OperationalError("Connection refused")),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
         application.submit(by=applicant)  # no exception reaches the user
     application.refresh_from_db()
     assert application.status == Application.Status.SUBMITTED

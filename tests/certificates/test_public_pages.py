@@ -78,8 +78,12 @@ def test_verification_page_query_budget(client, make_certificate, django_assert_
 
 
 def test_register_search_by_number_name_and_credit_code(client, certificate):
-    for q in (certificate.number, certificate.number[:7], certificate.holder_name[:4],
-              certificate.holder_credit_code.lower()):
+    for q in (
+        certificate.number,
+        certificate.number[:7],
+        certificate.holder_name[:4],
+        certificate.holder_credit_code.lower(),
+    ):
         response = client.get(reverse("certificates:register"), {"q": q})
         assert response.status_code == 200
         assert certificate.number in response.content.decode(), q
