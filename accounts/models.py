@@ -71,7 +71,7 @@ class SecurityEvent(models.Model):
     username = models.CharField(_("user name given"), max_length=150, blank=True, db_index=True)
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     user_agent = models.CharField(_("browser"), max_length=300, blank=True)
-    method = models.CharField(_("method"), max_length=10, blank=True)
+    method = models.CharField(_("HTTP method"), max_length=10, blank=True)
     path = models.CharField(_("path"), max_length=500, blank=True)
     object_ref = models.CharField(_("object"), max_length=200, blank=True)
     detail = models.CharField(_("detail"), max_length=300, blank=True)

@@ -71,6 +71,7 @@ class SpecialFindingForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["indicator"].queryset = leaf_choices(audit)
         self.fields["due_date"].required = False
+        self.fields["kind"].choices = SpecialFinding.Kind.choices  # radio buttons need no empty "---------" choice
 
     def clean(self):
         data = super().clean()

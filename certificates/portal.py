@@ -13,7 +13,7 @@ from certportal.downloads import attachment_response
 from certportal.workflow import TransitionError
 
 from . import services
-from .models import Certificate, DeliveryMethod
+from .models import Certificate, DeliveryMethod, SurveillanceReview
 
 
 class DeliveryForm(forms.Form):
@@ -48,12 +48,17 @@ def certificate_detail(request, pk):
         "recipient": certificate.delivery_recipient,
         "phone": certificate.delivery_phone,
     }
+    reviews = list(certificate.surveillance_reviews.all())
+    renewals = certificate.application.renewals.exclude(status__in=["withdrawn", "refused"])
     return render(
         request,
         "certificates/certificate_detail.html",
         {
             "certificate": certificate,
-            "reviews": certificate.surveillance_reviews.all(),
+            "reviews": reviews,
+            "next_review": next((r for r in reviews if r.status != SurveillanceReview.Status.COMPLETED), None),
+            "renewal": renewals.first(),
+            "can_renew": certificate.status in services.LIVE,
             "changes": certificate.status_changes.all(),
             "delivery_form": DeliveryForm(initial=initial),
         },

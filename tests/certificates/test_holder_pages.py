@@ -59,3 +59,23 @@ def test_delivery_by_post_needs_an_address_then_staff_record_the_posting(client,
 def test_delivery_needs_post(client, applicant, certificate):
     client.force_login(applicant)
     assert client.get(reverse("certificates:delivery", args=[certificate.pk])).status_code == 405
+
+
+def test_the_certificate_page_shows_the_next_surveillance_and_offers_re_certification(client, applicant, certificate):
+    client.force_login(applicant)
+    page = client.get(reverse("certificates:detail", args=[certificate.pk])).content.decode()
+    assert "2027-05-06" in page  # surveillance no. 1 due
+    assert reverse("certificates:recertify", args=[certificate.pk]) in page
+    response = client.post(reverse("certificates:recertify", args=[certificate.pk]))
+    renewal = certificate.application.renewals.get()
+    assert response.status_code == 302 and renewal.kind == "recertification"
+    page = client.get(reverse("certificates:detail", args=[certificate.pk])).content.decode()
+    assert renewal.reference in page
+    assert reverse("certificates:recertify", args=[certificate.pk]) not in page
+    client.post(reverse("certificates:recertify", args=[certificate.pk]))  # twice: refused, nothing new
+    assert certificate.application.renewals.count() == 1
+
+
+def test_another_organization_cannot_renew(client, other_applicant, certificate):
+    client.force_login(other_applicant)
+    assert client.post(reverse("certificates:recertify", args=[certificate.pk])).status_code == 404
