@@ -8,6 +8,7 @@ from django.core.files import File
 from django.db.models import Prefetch
 from django.utils import timezone, translation
 
+from applications import selfcheck
 from applications.models import Application, MaterialItem
 from certportal.pdf import render_pdf
 from certportal.storage import random_key
@@ -27,7 +28,7 @@ def case_file_context(application: Application) -> dict:
     return {
         "application": application,
         "organization": application.organization,
-        "self_check": application.self_check,
+        "self_check": selfcheck.answered_questions(application.self_check) if application.self_check else [],
         "items": items,
         "audits": [_audit_summary(audit) for audit in audits],
         "status_changes": application.status_changes.select_related("by"),
