@@ -338,6 +338,8 @@ AUTHENTICATION_BACKENDS = ["accounts.throttle.LoginThrottleBackend", *AUTHENTICA
 MFA_ADAPTER = "accounts.adapter.MFAAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = env.str("MFA_TOTP_ISSUER", default="certportal")
+# One 30-second step of clock drift either way (RFC 6238 §5.2), so a code typed as the period turns still works.
+MFA_TOTP_TOLERANCE = 1
 # Staff accounts are created by an administrator, who vouches for the address; applicants cannot sign in
 # before verifying theirs (ACCOUNT_EMAIL_VERIFICATION = "mandatory"), so nobody reaches this with a stranger's.
 MFA_ALLOW_UNVERIFIED_EMAIL = True
