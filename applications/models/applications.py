@@ -1,12 +1,12 @@
 from django.conf import settings
 from django.db import models, transaction
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from certportal.workflow import InvalidTransition, TransitionError, require_reason, sentences
+from certportal.workflow import InvalidTransition, TransitionError, choice_label, require_reason, sentences
 
 from .organizations import Organization
 
@@ -33,6 +33,13 @@ class ApplicationQuerySet(models.QuerySet):
 
     def open(self):
         return self.exclude(status__in=Application.CLOSED_STATES)
+
+    def open_first(self):
+        """Applications still in progress first, then the closed ones; newest first within each."""
+        closed = models.Case(
+            models.When(status__in=Application.CLOSED_STATES, then=models.Value(1)), default=models.Value(0)
+        )
+        return self.alias(closed=closed).order_by("closed", "-created_at", "-pk")
 
     def awaiting_review(self):
         return self.filter(status=Application.Status.SUBMITTED)
@@ -128,10 +135,13 @@ class Application(models.Model):
         return f"{self.reference} {self.org_name or self.organization_id}"
 
     def get_absolute_url(self) -> str:
-        try:
-            return reverse("applications:detail", args=[self.pk])
-        except NoReverseMatch:  # the applicant pages arrive with their own issue
-            return reverse("admin:applications_application_change", args=[self.pk])
+        return reverse("applications:detail", args=[self.pk])
+
+    def get_status_display(self) -> str:
+        return choice_label(self.Status, self.status)
+
+    def get_kind_display(self) -> str:
+        return choice_label(self.Kind, self.kind)
 
     @property
     def reference(self) -> str:

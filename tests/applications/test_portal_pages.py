@@ -1,10 +1,13 @@
 """Dashboard, status page and notifications: content, empty states, access, and query budgets."""
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
 
 from applications import notifications
 from applications.models import AccessRequest, Application, Notification
+from applications.views.dashboard import PAGE_SIZE
 from tests.factories import ApplicationFactory, MaterialItem, MembershipFactory, UserFactory, in_state
 
 from .portal import draft_of
@@ -71,7 +74,54 @@ def test_dashboard_query_budget(applicant_client, applicant, reviewer, count, dj
     # pending access requests, unread notifications in the navbar
     with django_assert_max_num_queries(6):
         response = applicant_client.get(reverse("applications:dashboard"))
-    assert response.content.decode().count('class="card application-card') == 2 * count
+    assert response.content.decode().count('class="card application-card') == min(2 * count, PAGE_SIZE)
+    with django_assert_max_num_queries(6):
+        response = applicant_client.get(reverse("applications:dashboard"), {"page": 2})
+    assert response.status_code == (200 if 2 * count > PAGE_SIZE else 302)
+
+
+def test_the_dashboard_pages_open_applications_first(en_client, applicant, reviewer):
+    organization = applicant.membership.organization
+    closed = [ApplicationFactory(organization=organization, status=S.CERTIFIED) for _ in range(PAGE_SIZE + 2)]
+    open_ = ApplicationFactory(organization=organization, status=S.DRAFT)
+    Application.objects.filter(pk=open_.pk).update(created_at=closed[0].created_at - timedelta(days=400))  # oldest
+    open_.refresh_from_db()
+    en_client.force_login(applicant)
+    first = en_client.get(reverse("applications:dashboard")).content.decode()
+    cards = first.split('class="card application-card')[1:]
+    assert len(cards) == PAGE_SIZE and open_.reference in cards[0]  # in progress first, however old
+    assert closed[-1].reference in cards[1]  # then the newest closed one
+    assert "Start a new application" not in first  # one is open
+    assert "?page=2" in first and "Page 1" in first and "?page=0" not in first
+    second = en_client.get(reverse("applications:dashboard"), {"page": 2}).content.decode()
+    assert second.count('class="card application-card') == 3  # 13 in all: 10 on the first page
+    positions = [second.find(a.reference) for a in closed[2::-1]]
+    assert -1 not in positions and positions == sorted(positions)  # the three oldest, newest first
+    assert "?page=1" in second and "?page=3" not in second and "Page 2" in second
+    assert "Start a new application" not in second
+
+
+@pytest.mark.parametrize("page", ["abc", "0", "-3", "1.5", "99999999999999999999", ""])
+def test_a_page_number_that_is_not_one_shows_the_first_page(applicant_client, applicant, page):
+    application = ApplicationFactory(organization=applicant.membership.organization, status=S.DRAFT)
+    response = applicant_client.get(reverse("applications:dashboard"), {"page": page})
+    assert response.status_code == 200 and application.reference in response.content.decode()
+
+
+def test_a_page_past_the_last_goes_back_to_the_first(applicant_client, applicant):
+    ApplicationFactory(organization=applicant.membership.organization, status=S.DRAFT)
+    response = applicant_client.get(reverse("applications:dashboard"), {"page": 2})
+    assert response.status_code == 302 and response.url == reverse("applications:dashboard")
+
+
+def test_when_nothing_is_open_the_first_page_offers_a_new_application(en_client, applicant):
+    for _ in range(PAGE_SIZE + 1):
+        ApplicationFactory(organization=applicant.membership.organization, status=S.WITHDRAWN)
+    en_client.force_login(applicant)
+    assert "Start a new application" in en_client.get(reverse("applications:dashboard")).content.decode()
+    assert (
+        "Start a new application" not in en_client.get(reverse("applications:dashboard"), {"page": 2}).content.decode()
+    )
 
 
 @pytest.mark.parametrize("count", [1, 25])
