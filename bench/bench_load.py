@@ -154,7 +154,7 @@ def seed() -> tuple[str, dict]:
     with connection_cursor() as cursor:
         cursor.execute("ANALYZE")
     client = Client()
-    client.force_login(applicant)
+    client.force_login(applicant, backend="applications.backends.PortalAuthenticationBackend")  # as the sign-in page
     cookie = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
     urls = {
         "dashboard": reverse("applications:dashboard"),

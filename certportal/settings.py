@@ -192,6 +192,14 @@ CERTIFICATION_BODY_NAME_EN = env.str("CERTIFICATION_BODY_NAME_EN", default="cert
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
+# --- Cache: Redis (CACHE_URL=redis://...) shared by every process in production; per-process memory locally.
+# The rate limits and sign-in throttles count in it, so several web processes need the shared one.
+CACHES = {
+    "default": env.cache("CACHE_URL", default="locmemcache://"),
+    # Template fragments that only change with a deployment (base.html's header and footer), kept in each process.
+    "fragments": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "fragments", "TIMEOUT": None},
+}
+
 # --- Security defaults (production hardening arrives through env vars).
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
@@ -243,7 +251,7 @@ INSTALLED_APPS += ["allauth", "allauth.account"]
 MIDDLEWARE.append("allauth.account.middleware.AccountMiddleware")
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",  # the admin's username sign-in
-    "allauth.account.auth_backends.AuthenticationBackend",  # the portal's e-mail sign-in
+    "applications.backends.PortalAuthenticationBackend",  # the portal's e-mail sign-in (allauth)
 ]
 TEMPLATES[0]["OPTIONS"]["context_processors"].append("applications.context_processors.portal")
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"

@@ -17,6 +17,7 @@ export DEBUG=false
 export CERTPORTAL_VAR_DIR="${CERTPORTAL_VAR_DIR:-$PWD/var/prod}"
 export DATABASE_URL="$PG/$DB_NAME"
 export CELERY_BROKER_URL="${PROD_BROKER_URL:-redis://127.0.0.1:6379/1}"
+export CACHE_URL="${PROD_CACHE_URL:-redis://127.0.0.1:6379/2}"
 export SITE_URL="http://127.0.0.1:$PORT"
 export ALLOWED_HOSTS="${ALLOWED_HOSTS:-127.0.0.1,localhost}"
 export WEB_BIND="127.0.0.1:$PORT" WEB_CONCURRENCY="$WEB_WORKERS"
@@ -46,6 +47,6 @@ psql -d "$PG/postgres" -tAc "SELECT 1 FROM pg_database WHERE datname = '$DB_NAME
 .venv/bin/python manage.py seed_demo
 echo ""
 echo "  certportal (production stack) on http://127.0.0.1:$PORT/  (staff: http://127.0.0.1:$PORT/admin/)"
-echo "  PostgreSQL $DB_NAME, Redis $CELERY_BROKER_URL, S3 $AWS_S3_ENDPOINT_URL, $WEB_WORKERS web + $CELERY_WORKERS Celery workers + 1 beat"
+echo "  PostgreSQL $DB_NAME, Redis $CELERY_BROKER_URL (cache $CACHE_URL), S3 $AWS_S3_ENDPOINT_URL, $WEB_WORKERS web + $CELERY_WORKERS Celery workers + 1 beat"
 echo ""
 .venv/bin/honcho start -f Procfile.prod -c "worker=$CELERY_WORKERS"

@@ -104,6 +104,8 @@ def force_login_without_second_factor(client, user, backend=None):
 def _force_login_with_second_factor(self, user, backend=None):
     from allauth.account.authentication import AUTHENTICATION_METHODS_SESSION_KEY
 
+    if backend is None and not user.is_staff:
+        backend = "applications.backends.PortalAuthenticationBackend"  # the one the portal's sign-in records
     _force_login_without_second_factor(self, user, backend)
     session = self.session
     session[AUTHENTICATION_METHODS_SESSION_KEY] = [{"method": "mfa", "at": time.time(), "type": "totp"}]

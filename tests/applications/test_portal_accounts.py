@@ -4,6 +4,7 @@ import re
 
 import pytest
 from allauth.account.models import EmailAddress
+from django.contrib.auth import BACKEND_SESSION_KEY
 from django.core import mail
 from django.urls import reverse
 
@@ -34,6 +35,8 @@ def test_sign_up_verify_and_land_on_the_dashboard(en_client):
     assert response.url == reverse("applications:dashboard")
     assert EmailAddress.objects.get(user=user).verified
     assert en_client.get(response.url).status_code == 200
+    # the backend that loads the membership with the user (tests' force_login uses the same one)
+    assert en_client.session[BACKEND_SESSION_KEY] == "applications.backends.PortalAuthenticationBackend"
 
 
 @pytest.mark.parametrize(

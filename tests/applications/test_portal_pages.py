@@ -3,10 +3,13 @@
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from applications import notifications
 from applications.models import AccessRequest, Application, Notification
+from applications.views import load_membership
 from applications.views.dashboard import PAGE_SIZE
 from tests.factories import ApplicationFactory, MaterialItem, MembershipFactory, UserFactory, in_state
 
@@ -70,12 +73,12 @@ def test_dashboard_query_budget(applicant_client, applicant, reviewer, count, dj
         in_state(S.SUBMITTED, organization=organization).accept(by=reviewer)
     ApplicationFactory.create_batch(count, organization=organization)
     AccessRequest.ask(user=UserFactory(role="applicant"), credit_code=organization.credit_code)
-    # session, user, membership + organization, applications (with rejected counts and payment),
+    # session, user with membership and organization, applications (with rejected counts and payment),
     # pending access requests, unread notifications in the navbar
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(5):
         response = applicant_client.get(reverse("applications:dashboard"))
     assert response.content.decode().count('class="card application-card') == min(2 * count, PAGE_SIZE)
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(5):
         response = applicant_client.get(reverse("applications:dashboard"), {"page": 2})
     assert response.status_code == (200 if 2 * count > PAGE_SIZE else 302)
 
@@ -216,3 +219,23 @@ def test_members_only(en_client, applicant):
     other = MembershipFactory().user
     en_client.force_login(other)
     assert en_client.get(application.get_absolute_url()).status_code == 404
+
+
+def test_the_user_arrives_with_membership_and_organization(applicant, rf):
+    from applications.backends import PortalAuthenticationBackend
+
+    user = PortalAuthenticationBackend().get_user(applicant.pk)
+    with CaptureQueriesContext(connection) as queries:
+        assert user.membership.organization == applicant.membership.organization
+    assert len(queries) == 0
+    newcomer = UserFactory(role="applicant")
+    user = PortalAuthenticationBackend().get_user(newcomer.pk)
+    with CaptureQueriesContext(connection) as queries:
+        request = rf.get("/")
+        request.user = user
+        assert load_membership(request) is None
+    assert len(queries) == 0
+    newcomer.is_active = False
+    newcomer.save()
+    assert PortalAuthenticationBackend().get_user(newcomer.pk) is None
+    assert PortalAuthenticationBackend().get_user(10**9) is None
