@@ -27,16 +27,19 @@ def dashboard(request):
     applications = rows[:PAGE_SIZE]
     if page > 1 and not applications:
         return redirect("applications:dashboard")  # past the last page (an old link): back to the first
-    for application in applications:
+    open_applications = [a for a in applications if a.status not in Application.CLOSED_STATES]
+    for application in open_applications:
         application.next_step = guidance.next_step(application, payment_status=application.payment_status or "")
     context = {
         "organization": organization,
         "membership": membership,
-        "applications": applications,
+        "page_has_applications": bool(applications),
+        "open_applications": open_applications,
+        "closed_applications": [a for a in applications if a.status in Application.CLOSED_STATES],
         "page": page,
         "has_older": len(rows) > PAGE_SIZE,
         # Open applications come first, so page 1 shows one if there is any.
-        "can_start": page == 1 and not any(a.status not in Application.CLOSED_STATES for a in applications),
+        "can_start": page == 1 and not open_applications,
         "pending_access_requests": (
             organization.access_requests.filter(status=AccessRequest.Status.PENDING).count()
             if permissions.is_owner(request.user, organization)

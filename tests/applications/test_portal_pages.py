@@ -92,12 +92,16 @@ def test_the_dashboard_pages_open_applications_first(en_client, applicant, revie
     en_client.force_login(applicant)
     first = en_client.get(reverse("applications:dashboard")).content.decode()
     cards = first.split('class="card application-card')[1:]
-    assert len(cards) == PAGE_SIZE and open_.reference in cards[0]  # in progress first, however old
-    assert closed[-1].reference in cards[1]  # then the newest closed one
+    assert len(cards) == 1 and open_.reference in cards[0]  # in progress first, however old, with its next step
+    assert "Complete the form" in cards[0] and "Closed applications" in first
+    lines = first.split('class="list-group-item closed-application')[1:]
+    assert len(lines) == PAGE_SIZE - 1 and closed[-1].reference in lines[0]  # then the closed ones, newest first
+    assert "Certified" in lines[0] and "Closed on" in lines[0] and "Open" not in lines[0]
     assert "Start a new application" not in first  # one is open
     assert "?page=2" in first and "Page 1" in first and "?page=0" not in first
     second = en_client.get(reverse("applications:dashboard"), {"page": 2}).content.decode()
-    assert second.count('class="card application-card') == 3  # 13 in all: 10 on the first page
+    assert second.count('class="list-group-item closed-application') == 3  # 13 in all: 10 on the first page
+    assert 'class="card application-card' not in second
     positions = [second.find(a.reference) for a in closed[2::-1]]
     assert -1 not in positions and positions == sorted(positions)  # the three oldest, newest first
     assert "?page=1" in second and "?page=3" not in second and "Page 2" in second
