@@ -16,6 +16,9 @@ class User(AbstractUser):
     language = models.CharField(
         _("preferred language"), max_length=10, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
     )
+    # Kept by applications.notifications (a new notification adds one; marking read recounts), so the navbar
+    # shows it without counting rows on every page.
+    unread_notifications = models.PositiveIntegerField(_("unread notifications"), default=0, editable=False)
 
     class Meta:
         verbose_name = _("user")

@@ -1,5 +1,9 @@
 """Who hears about what. Rows are written in the caller's transaction; e-mails go out after it commits."""
 
+from collections import Counter
+
+from django.contrib.auth import get_user_model
+from django.db.models import F
 from django.utils import translation
 
 from certportal.queue import enqueue_on_commit
@@ -27,6 +31,9 @@ def notify(
         Notification(user=user, application=application, kind=kind, status=status, detail=detail[:200], reason=reason)
         for user in users
     )
+    # The navbar's counters; F() adds atomically, whatever else happens to the same users meanwhile.
+    for user_id, added in Counter(n.user_id for n in notifications).items():
+        get_user_model().objects.filter(pk=user_id).update(unread_notifications=F("unread_notifications") + added)
     from .tasks import send_notification_email
 
     for notification in notifications:

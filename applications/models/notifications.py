@@ -1,9 +1,30 @@
 from django.conf import settings
-from django.db import models
+from django.contrib.auth import get_user_model
+from django.db import models, transaction
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+
+class NotificationQuerySet(models.QuerySet):
+    def mark_read(self, user, pk=None) -> int:
+        """Mark the user's unread notifications (or only notification `pk`) as read and recount the navbar's
+        counter (User.unread_notifications); returns how many changed.
+
+        The user's row is locked first, so a notification created at the same moment is either counted here or
+        adds itself after this commits: the counter stays exact.
+        """
+        User = get_user_model()
+        with transaction.atomic():
+            list(User.objects.select_for_update().filter(pk=user.pk).values_list("pk"))
+            unread = self.filter(user=user, read_at__isnull=True)
+            if pk is not None:
+                unread = unread.filter(pk=pk)
+            changed = unread.update(read_at=timezone.now())
+            count = Notification.objects.filter(user=user, read_at__isnull=True).count()
+            User.objects.filter(pk=user.pk).update(unread_notifications=count)
+        return changed
 
 
 class Notification(models.Model):
@@ -41,6 +62,8 @@ class Notification(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
     read_at = models.DateTimeField(_("read"), null=True, blank=True)
     emailed_at = models.DateTimeField(_("e-mailed"), null=True, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("notification")

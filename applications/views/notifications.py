@@ -1,7 +1,6 @@
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
@@ -19,10 +18,7 @@ def notifications(request):
 @require_POST
 def mark_read(request, pk=None):
     """Mark one notification (or, without pk, all of them) as read."""
-    unread = Notification.objects.filter(user=request.user, read_at__isnull=True)
-    if pk is not None:
-        unread = unread.filter(pk=pk)
-    unread.update(read_at=timezone.now())
+    Notification.objects.mark_read(request.user, pk=pk)
     target = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()

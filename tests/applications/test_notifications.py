@@ -1,5 +1,6 @@
 import pytest
 from django.core import mail
+from django.utils import timezone
 
 from applications.models import Application, Notification
 from applications.tasks import send_notification_email
@@ -57,3 +58,19 @@ def test_staff_decisions_tell_the_applicant_once_in_their_language(applicant, re
     payment.confirm(by=reviewer)
     assert Notification.objects.filter(kind="payment_confirmed", user=applicant).count() == 1
     assert not Notification.objects.filter(kind="status_changed", status="paid").exists()  # no duplicate e-mail
+
+
+def test_the_migration_starts_each_counter_from_the_unread_notifications(db):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("applications.migrations.0006_count_unread_notifications")
+    reader, idle = UserFactory(), UserFactory()
+    application = in_state(Application.Status.RETURNED)
+    for read_at in (None, None, timezone.now()):  # created directly: the counter is not kept here
+        Notification.objects.create(user=reader, application=application, kind="status_changed", read_at=read_at)
+    migration.count_unread(apps, None)
+    reader.refresh_from_db()
+    idle.refresh_from_db()
+    assert (reader.unread_notifications, idle.unread_notifications) == (2, 0)

@@ -1,5 +1,6 @@
 """Dashboard, status page and notifications: content, empty states, access, and query budgets."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -74,11 +75,11 @@ def test_dashboard_query_budget(applicant_client, applicant, reviewer, count, dj
     ApplicationFactory.create_batch(count, organization=organization)
     AccessRequest.ask(user=UserFactory(role="applicant"), credit_code=organization.credit_code)
     # session, user with membership and organization, applications (with rejected counts and payment),
-    # pending access requests, unread notifications in the navbar
-    with django_assert_max_num_queries(5):
+    # pending access requests (the navbar's unread count is a counter on the user)
+    with django_assert_max_num_queries(4):
         response = applicant_client.get(reverse("applications:dashboard"))
     assert response.content.decode().count('class="card application-card') == min(2 * count, PAGE_SIZE)
-    with django_assert_max_num_queries(5):
+    with django_assert_max_num_queries(4):
         response = applicant_client.get(reverse("applications:dashboard"), {"page": 2})
     assert response.status_code == (200 if 2 * count > PAGE_SIZE else 302)
 
@@ -194,9 +195,43 @@ def test_notifications_query_budget(applicant_client, applicant, count, django_a
     application = draft_of(applicant)
     for _ in range(count):
         notifications.status_changed(application, old=S.DRAFT, new=S.SUBMITTED)
-    # session, user, count (paginator), page of notifications (+user, application), unread count
-    with django_assert_max_num_queries(5):
+    # session, user with membership, count (paginator), page of notifications (+user, application)
+    with django_assert_max_num_queries(4):
         applicant_client.get(reverse("applications:notifications"))
+
+
+def test_the_navbar_counter_follows_notifications(applicant_client, applicant, other_applicant):
+    def badge():
+        page = applicant_client.get(reverse("applications:dashboard")).content.decode()
+        found = re.search(r'badge rounded-pill text-bg-warning">(\d+)<', page)
+        return int(found.group(1)) if found else 0
+
+    application = draft_of(applicant)
+    first = notifications.status_changed(application, old=S.DRAFT, new=S.SUBMITTED)[0]
+    notifications.notify([applicant, other_applicant], kind=Notification.Kind.INVITATION, detail="A")
+    assert badge() == 2
+    applicant.refresh_from_db()
+    other_applicant.refresh_from_db()
+    assert (applicant.unread_notifications, other_applicant.unread_notifications) == (2, 1)
+    assert Notification.objects.mark_read(other_applicant, pk=first.pk) == 0  # not theirs: nothing changes
+    assert badge() == 2
+    applicant_client.post(reverse("applications:mark_read", args=[first.pk]))
+    assert badge() == 1
+    applicant_client.post(reverse("applications:mark_read", args=[first.pk]))  # twice: still one left
+    assert badge() == 1
+    applicant_client.post(reverse("applications:mark_all_read"))
+    assert badge() == 0
+    other_applicant.refresh_from_db()
+    assert other_applicant.unread_notifications == 1  # someone else's counter is untouched
+
+
+def test_marking_read_heals_a_counter_that_drifted(applicant):
+    notifications.notify([applicant], kind=Notification.Kind.INVITATION, detail="A")
+    notifications.notify([applicant], kind=Notification.Kind.INVITATION, detail="B")
+    Notification.objects.filter(user=applicant, detail="B").delete()  # e.g. its application was deleted
+    Notification.objects.mark_read(applicant, pk=10**9)  # no such notification; the counter is recounted anyway
+    applicant.refresh_from_db()
+    assert applicant.unread_notifications == 1
 
 
 def test_notification_emails_for_non_application_events_link_to_the_portal(applicant):
