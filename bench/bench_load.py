@@ -3,9 +3,11 @@
 Creates a throwaway PostgreSQL database (dropped at the end), migrates and seeds it (2,000 organizations with 10
 applications each; the measured applicant's organization has 20 applications, one certificate), collects the
 static files, starts gunicorn pinned to CPU 0 and runs wrk pinned to CPU 1 against three pages: the applicant
-dashboard and an application page (with the applicant's session cookie) and the public verification page
-(anonymous visitors, each from its own address behind one trusted proxy, so the per-address rate limit is not
-what is measured). Needs PostgreSQL on 127.0.0.1:5432 (user postgres) and `wrk` (Debian: apt-get install wrk).
+dashboard (its first page: the open application as a card, nine closed ones as lines) and an application page,
+with the session cookie of a sign-in through the portal's backend, and the public verification page (anonymous
+visitors, each from its own address behind one trusted proxy, so the per-address rate limit is counted but not
+what is measured). As in production, the cache (rate limits) is Redis when it runs on 127.0.0.1:6379 (db 14).
+Needs PostgreSQL on 127.0.0.1:5432 (user postgres) and `wrk` (Debian: apt-get install wrk).
 """
 
 import os
@@ -176,6 +178,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def redis_running() -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
 def pinned(cpu: int) -> list[str]:
     return ["taskset", "-c", str(cpu)] if shutil.which("taskset") and (os.cpu_count() or 1) > 1 else []
 
@@ -189,6 +199,8 @@ def start_gunicorn(port: int) -> subprocess.Popen:
         "LOG_LEVEL": "WARNING",
         "TRUSTED_PROXY_COUNT": "1",
     }
+    if redis_running():
+        env["CACHE_URL"] = "redis://127.0.0.1:6379/14"
     command = [str(Path(sys.executable).parent / "gunicorn"), "certportal.wsgi", "--bind", f"127.0.0.1:{port}"]
     server = subprocess.Popen(pinned(0) + command + ["--workers", "1"], cwd=ROOT, env=env)
     deadline = time.monotonic() + 30
