@@ -1,6 +1,7 @@
 """The certificate PDF: bilingual, A4 landscape, with a QR code to the public verification page."""
 
 import base64
+import functools
 
 import segno
 from django.conf import settings
@@ -26,6 +27,7 @@ def verification_url(certificate: Certificate) -> str:
     return settings.SITE_URL + reverse("certificates:verify", args=[certificate.verification_token])
 
 
+@functools.cache
 def _data_uri(static_path: str, mime: str) -> str:
     with open(finders.find(static_path), "rb") as f:
         return f"data:{mime};base64," + base64.b64encode(f.read()).decode()
@@ -49,6 +51,14 @@ def certificate_context(certificate: Certificate) -> dict:
     }
 
 
+CERTIFICATE_CSS = "css/certificate-pdf.css"
+
+
 def render_certificate(certificate: Certificate, *, fetcher=None) -> bytes:
     with translation.override("zh-hans"):  # the layout is bilingual; dates and numbers in Chinese style
-        return render_pdf("certificates/certificate_pdf.html", certificate_context(certificate), fetcher=fetcher)
+        return render_pdf(
+            "certificates/certificate_pdf.html",
+            certificate_context(certificate),
+            fetcher=fetcher,
+            stylesheet=CERTIFICATE_CSS,
+        )
