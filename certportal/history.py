@@ -1,7 +1,26 @@
 """Read-only history in the admin for the workflow models (django-simple-history)."""
 
+from datetime import datetime
+
 from django.core.exceptions import PermissionDenied
+from django.utils import formats, timezone
 from simple_history.admin import SimpleHistoryAdmin
+from simple_history.template_utils import HistoricalRecordContextHelper
+
+
+class LabelledChanges(HistoricalRecordContextHelper):
+    """The changes between two versions as people read them: a choice's label, not its stored code; a moment in
+    local time, not UTC. (simple-history already names each field by its verbose name.)"""
+
+    def prepare_delta_change_value(self, change, value):
+        if isinstance(value, datetime):
+            return formats.date_format(
+                timezone.localtime(value) if timezone.is_aware(value) else value, "DATETIME_FORMAT"
+            )
+        field = self.model._meta.get_field(change.field)
+        if field.choices and value not in (None, ""):
+            return dict(field.flatchoices).get(value, value)
+        return super().prepare_delta_change_value(change, value)
 
 
 class ReadOnlyHistoryAdmin(SimpleHistoryAdmin):
@@ -16,6 +35,5 @@ class ReadOnlyHistoryAdmin(SimpleHistoryAdmin):
             raise PermissionDenied
         return super().history_form_view(request, object_id, version_id, extra_context)
 
-    def status(self, obj):
-        # history_list_display = ["status"] shows the translated label rather than the stored code.
-        return obj.get_status_display()
+    def get_historical_record_context_helper(self, request, historical_record):
+        return LabelledChanges(self.model, historical_record)

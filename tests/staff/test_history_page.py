@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 import pytest
 from django.urls import reverse
 from django.utils import translation
+from simple_history.models import ModelChange
 
 from applications.models import Application
 from tests.factories import in_state
@@ -27,21 +28,27 @@ def test_history_shows_field_names_and_status_labels(reviewer_client, reviewer):
     # the change between versions: the field's name and both statuses' labels
     assert re.search(r"<strong>Status:</strong>\s*Submitted\s*&nbsp;&rarr;&nbsp;&nbsp;Returned for corrections", body)
     assert "<strong>status:</strong>" not in body and "submitted &nbsp;" not in body
+    assert re.search(r"<strong>Status since:</strong>\s*\w", body) and "+00:00" not in body  # local time, not UTC
 
 
 def test_the_history_labels_fall_back_to_what_they_are_given():
-    from accounts.templatetags.history_labels import change_value, field_label, field_value
+    from accounts.templatetags.history_labels import field_label, field_value
+    from certportal.history import LabelledChanges
 
     opts = Application._meta
     assert field_label(opts, "status_changed_at") == "Status since"
     assert field_label(opts, "not_a_field") == "Not a field"
-    assert change_value(opts, "not_a_field", "x") == "x"
-    assert change_value(opts, "status", "") == ""
-    assert change_value(opts, "status", "gone") == "gone"  # a code no longer among the choices
-    assert change_value(opts, "score", 91) == 91
+
+    def change_value(field, value):
+        return LabelledChanges(Application, None).prepare_delta_change_value(ModelChange(field, value, value), value)
+
+    assert change_value("status", "") == ""
+    assert change_value("status", "gone") == "gone"  # a code no longer among the choices
+    assert change_value("score", 91) == 91
     moment = datetime(2026, 11, 27, 16, 30, tzinfo=UTC)
     with translation.override("en"):
-        assert change_value(opts, "status_changed_at", moment) == "Nov. 28, 2026, 12:30 a.m."  # Shanghai time
+        assert str(change_value("status", "submitted")) == "Submitted"
+        assert change_value("status_changed_at", moment) == "Nov. 28, 2026, 12:30 a.m."  # Shanghai time
 
     class Record:
         reason = "why"
