@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from certportal.history import ReadOnlyMixin
+
 from .models import SecurityEvent, User
 
 
@@ -15,7 +17,7 @@ class UserAdmin(BaseUserAdmin):
 
 
 @admin.register(SecurityEvent)
-class SecurityEventAdmin(admin.ModelAdmin):
+class SecurityEventAdmin(ReadOnlyMixin, admin.ModelAdmin):
     """Read-only for those with the view permission (administrators); nobody adds, changes or deletes."""
 
     list_display = ["at", "kind", "username", "user", "ip_address", "method", "path", "object_ref", "detail"]
@@ -25,12 +27,3 @@ class SecurityEventAdmin(admin.ModelAdmin):
     list_select_related = ["user"]
     show_full_result_count = False
     actions = None
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

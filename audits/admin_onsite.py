@@ -12,6 +12,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from certportal.history import ReadOnlyMixin
 from certportal.workflow import TransitionError
 
 from .models import Audit, AuditPhoto, CorrectiveAction
@@ -75,7 +76,7 @@ class CorrectiveActionInline(admin.TabularInline):
 
 
 @admin.register(AuditPhoto)
-class AuditPhotoAdmin(admin.ModelAdmin):
+class AuditPhotoAdmin(ReadOnlyMixin, admin.ModelAdmin):
     """Read-only: photos are taken on site. Staff see the stripped picture; the original (EXIF and GPS kept as
     evidence) only with the audits.view_original_photo permission, as a download."""
 
@@ -84,15 +85,6 @@ class AuditPhotoAdmin(admin.ModelAdmin):
     list_select_related = ["audit__application", "indicator", "uploaded_by"]
     fields = ["preview", "audit", "indicator", "caption", "in_report", "status", "original_link", "sha256", "size"]
     readonly_fields = fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=gettext_lazy("picture"))
     def preview(self, obj):

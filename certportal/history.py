@@ -23,6 +23,20 @@ class LabelledChanges(HistoricalRecordContextHelper):
         return super().prepare_delta_change_value(change, value)
 
 
+class ReadOnlyMixin:
+    """An admin that shows records and never adds, edits or deletes them: workflow records change through their
+    named transitions (the buttons on the application page, the portal), logs and lookups only grow."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class ReadOnlyHistoryAdmin(SimpleHistoryAdmin):
     """Shows every version with who, when and why, and never saves one back.
 

@@ -10,7 +10,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from certportal.history import ReadOnlyHistoryAdmin
+from certportal.history import ReadOnlyHistoryAdmin, ReadOnlyMixin
 from certportal.workflow import TransitionError
 
 from ..models import Application, MaterialFile, Payment, Quote
@@ -48,8 +48,9 @@ NEXT_STEP = {
 DECIDED_PAYMENT_STATES = [Payment.Status.CONFIRMED, Payment.Status.REJECTED, Payment.Status.REFUNDED]
 
 
+# Read-only: applicants start applications in the portal, the buttons here call its transitions, nothing is deleted.
 @admin.register(Application)
-class ApplicationAdmin(ReadOnlyHistoryAdmin):
+class ApplicationAdmin(ReadOnlyMixin, ReadOnlyHistoryAdmin):
     list_display = [
         "reference",
         "organization_name",
@@ -198,15 +199,6 @@ class ApplicationAdmin(ReadOnlyHistoryAdmin):
             "", '<tr><th>{}</th><td class="{}">{}</td></tr>', ((q, "" if ok else "cp-late", a) for q, a, ok in rows)
         )
         return format_html('<table class="cp-selfcheck">{}</table>', cells)
-
-    def has_add_permission(self, request):
-        return False  # applicants start applications in the portal
-
-    def has_change_permission(self, request, obj=None):
-        return False  # nobody edits an application here: the buttons call its transitions
-
-    def has_delete_permission(self, request, obj=None):
-        return False  # nothing a user did is ever lost
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None:

@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from certportal.history import ReadOnlyHistoryAdmin
+from certportal.history import ReadOnlyHistoryAdmin, ReadOnlyMixin
 
 from ..models import (
     FeeItem,
@@ -87,7 +87,7 @@ class QuoteAdmin(admin.ModelAdmin):
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(ReadOnlyMixin, admin.ModelAdmin):
     """A record of what each person was told: readable, never rewritten."""
 
     list_display = ["user", "kind", "status", "detail", "created_at", "read_at", "emailed_at"]
@@ -95,15 +95,6 @@ class NotificationAdmin(admin.ModelAdmin):
     list_select_related = ["user"]
     search_fields = ["user__email", "detail"]
     show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ServiceCategory)

@@ -7,24 +7,11 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from certportal.history import ReadOnlyHistoryAdmin
+from certportal.history import ReadOnlyHistoryAdmin, ReadOnlyMixin
 from certportal.workflow import TransitionError
 
 from ..models import InvoiceRequest, MaterialFile, MaterialItem, Payment, PaymentEvent
 from . import decisions, permissions
-
-
-class ReadOnlyMixin:
-    """Workflow records change through the buttons on the application page (and the portal), never by editing."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class ApplicationLinkMixin:

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy
 
 from applications.models import Application, Grade, MaterialFile
 from certportal.downloads import attachment_response
+from certportal.history import ReadOnlyMixin
 from certportal.queue import enqueue_on_commit
 from certportal.workflow import TransitionError
 
@@ -46,7 +47,7 @@ class DecisionForm(forms.Form):
 
 
 @admin.register(CaseFile)
-class CaseFileAdmin(admin.ModelAdmin):
+class CaseFileAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = ["reference", "org_name", "credit_code", "kind", "score", "grade", "status", "status_changed_at"]
     list_filter = ["status", "kind"]
     search_fields = ["org_name", "credit_code"]
@@ -66,15 +67,6 @@ class CaseFileAdmin(admin.ModelAdmin):
 
     def has_view_permission(self, request, obj=None):
         return request.user.has_perm(DECIDE)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_urls(self):
         wrap = self.admin_site.admin_view

@@ -6,7 +6,7 @@ from django.urls import path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from certportal.history import ReadOnlyHistoryAdmin
+from certportal.history import ReadOnlyHistoryAdmin, ReadOnlyMixin
 from certportal.workflow import TransitionError
 
 from ..models import (
@@ -177,17 +177,8 @@ class CertificateNumberSequenceAdmin(admin.ModelAdmin):
 
 
 @admin.register(VerificationLookup)
-class VerificationLookupAdmin(admin.ModelAdmin):
+class VerificationLookupAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = ["at", "kind", "query", "found", "certificate", "ip_address"]
     list_filter = ["kind", "found"]
     list_select_related = ["certificate"]
     show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
