@@ -1,14 +1,68 @@
+from django import forms
+from django.apps import apps
 from django.contrib import admin
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from certportal.history import ReadOnlyMixin
 
+from . import roles
 from .models import SecurityEvent, User
+
+
+class UserAdminForm(auth_forms.UserChangeForm):
+    """The admin's user form: an account that is or was in an applicant organization never becomes staff, an
+    auditor, a reviewer, a decision-maker or an administrator (design.md §3.1)."""
+
+    class Meta(auth_forms.UserChangeForm.Meta):
+        model = User
+
+    def clean(self):
+        data = super().clean()
+        if self.instance.pk is None or not self._gives_body_standing(data):
+            return data
+        organizations = organizations_of(self.instance)
+        if organizations:
+            raise forms.ValidationError(
+                gettext(
+                    "%(user)s is or was a member of %(organizations)s: an account of an applicant organization cannot "
+                    "be made staff or given a reviewer, auditor, decision-maker or administrator role "
+                    "(impartiality). Give the person a separate account for this work and declare the tie as a "
+                    "conflict of interest."
+                )
+                % {"user": self.instance, "organizations": ", ".join(organizations)}
+            )
+        return data
+
+    def _gives_body_standing(self, data) -> bool:
+        """True when this change adds the staff flag, the superuser flag or a role of the body's people. What the
+        account already had is not re-judged, so an older account can still be edited or deactivated."""
+        # self.instance still holds the stored flags and groups here (the form applies them after clean()).
+        before = {flag for flag in ("is_staff", "is_superuser") if getattr(self.instance, flag)}
+        before |= set(self.instance.groups.filter(name__in=roles.BODY_ROLES).values_list("name", flat=True))
+        after = {flag for flag in ("is_staff", "is_superuser") if data.get(flag)}
+        after |= {group.name for group in data.get("groups") or [] if group.name in roles.BODY_ROLES}
+        return bool(after - before)
+
+
+def organizations_of(user) -> list[str]:
+    """The names of the applicant organizations `user` belongs or belonged to (a membership's history keeps one
+    that ended). The models are looked up by name: accounts imports nothing of the other apps."""
+    Membership = apps.get_model("applications", "Membership")
+    Organization = apps.get_model("applications", "Organization")
+    ids = set(Membership.objects.filter(user=user).values_list("organization_id", flat=True))
+    ids |= set(Membership.history.filter(user_id=user.pk).values_list("organization_id", flat=True))
+    if not ids:
+        return []
+    names = list(Organization.objects.filter(pk__in=ids).order_by("name").values_list("name", flat=True))
+    return names or [gettext("an organization that no longer exists")]
 
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
+    form = UserAdminForm  # refuses a staff flag or a body role for an account that is or was an applicant's
     list_display = ["username", "email", "full_name", "is_staff", "is_active", "last_login"]
     search_fields = ["username", "email", "full_name"]
     list_filter = ["is_staff", "is_active", "groups"]

@@ -20,6 +20,8 @@ LABELS = {
 }
 # Roles that work in the Django admin (they get is_staff).
 STAFF_ROLES = {REVIEWER, DECISION_MAKER, ADMINISTRATOR}
+# The certification body's own people: they never belong to an applicant organization (design.md §3.1).
+BODY_ROLES = STAFF_ROLES | {AUDITOR}
 
 _VIEW_ALL = [
     "accounts.view_user",
@@ -85,6 +87,13 @@ def has_role(user, role: str) -> bool:
     if user.is_superuser and role == ADMINISTRATOR:
         return True
     return user.groups.filter(name=role).exists()
+
+
+def works_for_the_body(user) -> bool:
+    """Staff, auditors, decision-makers and administrators (by flag or by role)."""
+    if user.is_staff or user.is_superuser:
+        return True
+    return user.groups.filter(name__in=BODY_ROLES).exists()
 
 
 def sync_role_groups(apps, schema_editor=None) -> None:

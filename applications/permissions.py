@@ -5,6 +5,7 @@ decide about the action, given that the user can see the object.
 """
 
 from .models import Application, MaterialFile, MaterialItem, Membership, Organization, Payment
+from .models.members import joining_refusal
 
 
 def membership_of(user) -> Membership | None:
@@ -27,12 +28,15 @@ def is_owner(user, organization: Organization) -> bool:
 
 
 def can_use_portal(user) -> bool:
-    """Staff work in the admin; they never create or join an applicant organization (impartiality)."""
+    """Staff work in the admin. (Checked on every portal page, so it reads only the user row; that auditors and
+    staff never create or join an organization is checked where they would: `can_create_organization`.)"""
     return user.is_authenticated and not user.is_staff
 
 
 def can_create_organization(user) -> bool:
-    return can_use_portal(user) and membership_of(user) is None
+    """Register an organization or ask an owner for access: for an account in no organization yet that is not
+    one of the certification body's people (impartiality, design.md §3.1; why not, in words: `joining_refusal`)."""
+    return can_use_portal(user) and membership_of(user) is None and not joining_refusal(user)
 
 
 def can_manage_organization(user, organization: Organization) -> bool:

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts import roles
 from applications.models import Application, ManDayRule
-from certportal.history import ReadOnlyHistoryAdmin
+from certportal.history import ReadOnlyHistoryAdmin, ReadOnlyMixin
 from certportal.workflow import TransitionError
 
 from . import services
@@ -194,6 +194,15 @@ class AuditAdmin(ReadOnlyHistoryAdmin):
     def has_add_permission(self, request):
         return False  # audits are planned from the application page, where the team rules are checked
 
+    def has_change_permission(self, request, obj=None):
+        """The generic form re-plans dates and man-days only while the audit is planned (design.md §3.1: "re-plan
+        while planned"), for everyone, administrators included. From in_progress on the dates, man-days and team
+        are what happened on site, and the scores and findings are the team's (its own pages); a submitted report
+        changes only through "reopen with a reason", and a closed audit not at all. The page still shows it all."""
+        if obj is not None and obj.status != Audit.Status.PLANNED:
+            return False
+        return super().has_change_permission(request, obj)
+
     def has_delete_permission(self, request, obj=None):
         return False
 
@@ -289,22 +298,26 @@ class AuditorProfileAdmin(ReadOnlyHistoryAdmin):
         return len(obj.conflicts.all())
 
 
+# Scores and findings are the audit team's (design.md §3.1), entered on its pages while the audit is in progress and
+# locked once the report is submitted: in the admin they are read-only for everyone, administrators included.
+
+
 @admin.register(ItemScore)
-class ItemScoreAdmin(ReadOnlyHistoryAdmin):
+class ItemScoreAdmin(ReadOnlyMixin, ReadOnlyHistoryAdmin):
     list_display = ["audit", "indicator", "points", "not_applicable"]
     list_select_related = ["audit__application", "indicator"]
     raw_id_fields = ["audit", "indicator", "updated_by"]
 
 
 @admin.register(SpecialFinding)
-class SpecialFindingAdmin(admin.ModelAdmin):
+class SpecialFindingAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = ["audit", "kind", "description", "created_at"]
     list_select_related = ["audit__application"]
     raw_id_fields = ["audit", "indicator", "created_by"]
 
 
 @admin.register(Nonconformity)
-class NonconformityAdmin(ReadOnlyHistoryAdmin):
+class NonconformityAdmin(ReadOnlyMixin, ReadOnlyHistoryAdmin):
     inlines = [CorrectiveActionInline]
     list_display = ["__str__", "audit", "severity", "status", "due_date"]
     list_filter = ["status", "severity"]

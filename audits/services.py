@@ -13,13 +13,10 @@ from certportal.queue import enqueue_on_commit
 from certportal.workflow import TransitionError, record_history, sentences
 
 from . import scoresheet, scoring
-from .models import Audit, AuditorProfile, AuditTeamMember, ConflictOfInterest, IndicatorSet, Nonconformity
+from .models import Audit, AuditorProfile, AuditTeamMember, IndicatorSet, Nonconformity
+from .ties import ties
 
 # --- audit team rules (each a plain function, so the planning form can explain every refusal) -----------------
-
-
-def declared_conflict(auditor, organization: Organization) -> ConflictOfInterest | None:
-    return ConflictOfInterest.objects.in_force().filter(profile__user=auditor, organization=organization).first()
 
 
 def recent_cycles(organization: Organization, *, count: int, exclude: Application | None = None) -> list[int]:
@@ -52,13 +49,7 @@ def auditor_problems(auditor, application: Application) -> list[str]:
     names = {"auditor": auditor, "organization": application.organization}
     if not roles.has_role(auditor, roles.AUDITOR) or not auditor.is_active:
         return [_("%(auditor)s is not an active auditor.") % names]
-    problems = []
-    conflict = declared_conflict(auditor, application.organization)
-    if conflict is not None:
-        problems.append(
-            _("%(auditor)s declared a conflict of interest with %(organization)s: %(reason)s")
-            % {**names, "reason": conflict.reason}
-        )
+    problems = ties(auditor, application.organization)  # membership now or before, a request to join, a conflict
     if is_rotated_out(auditor, application.organization, exclude=application):
         problems.append(
             _(

@@ -1,7 +1,8 @@
 """Joining an organization: the owner invites by e-mail, or a newcomer asks the owner for access.
 
 Nobody ever joins silently: an invitation is accepted by the invited person, an access request is approved by
-an owner. A user belongs to at most one organization (Membership is one-to-one on the user).
+an owner. A user belongs to at most one organization (Membership is one-to-one on the user), and the certification
+body's own people (staff, auditors) never belong to one (design.md §3.1): every way in checks `joining_refusal`.
 """
 
 import datetime
@@ -14,6 +15,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from accounts import roles
 from certportal.workflow import TransitionError
 
 from .. import uscc
@@ -31,6 +33,22 @@ def _expiry() -> datetime.datetime:
 
 def _already_member_error() -> TransitionError:
     return TransitionError(gettext("This account already belongs to an organization."))
+
+
+def joining_refusal(user) -> str:
+    """Why `user` may not create or join an applicant organization, or "" when it may."""
+    if roles.works_for_the_body(user):
+        return gettext(
+            "%(user)s is a staff or auditor account of the certification body; such accounts cannot create or join "
+            "an applicant organization (impartiality)."
+        ) % {"user": user}
+    return ""
+
+
+def check_may_join(user) -> None:
+    refusal = joining_refusal(user)
+    if refusal:
+        raise TransitionError(refusal)
 
 
 class InvitationQuerySet(models.QuerySet):
@@ -105,6 +123,7 @@ class Invitation(models.Model):
                 gettext("This invitation is for %(email)s. Sign in with that address to accept it.")
                 % {"email": invitation.email}
             )
+        check_may_join(user)
         if Membership.objects.filter(user=user).exists():
             raise _already_member_error()
         membership = Membership.objects.create(user=user, organization=self.organization, role=Membership.Role.MEMBER)
@@ -167,6 +186,7 @@ class AccessRequest(models.Model):
         """Ask the owners of the organization registered under `credit_code` to let `user` in."""
         from ..notifications import notify
 
+        check_may_join(user)
         organization = Organization.objects.filter(credit_code=uscc.normalize(credit_code)).first()
         if organization is None:
             raise TransitionError(gettext("No organization is registered with this credit code."))
@@ -188,6 +208,7 @@ class AccessRequest(models.Model):
     def approve(self, *, by) -> Membership:
         """An owner lets the person in as a member."""
         self._lock_pending()
+        check_may_join(self.user)  # the person may have become staff or an auditor since asking
         if Membership.objects.filter(user=self.user).exists():
             raise _already_member_error()
         membership = Membership.objects.create(

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -87,9 +88,21 @@ class Membership(models.Model):
     role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.MEMBER)
     created_at = models.DateTimeField(_("joined"), auto_now_add=True)
 
+    # Keeps a membership that ended: a past member of an organization must not audit it or decide on it.
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("membership")
         verbose_name_plural = _("memberships")
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.organization} ({self.get_role_display()})"
+
+    def clean(self):
+        """Staff and auditor accounts never belong to an applicant organization (the admin's member rows too)."""
+        super().clean()
+        from .members import joining_refusal  # members.py builds on this module
+
+        refusal = joining_refusal(self.user) if self.user_id is not None else ""
+        if refusal:
+            raise ValidationError({"user": refusal})

@@ -12,16 +12,18 @@ from certportal.workflow import TransitionError
 from .. import permissions
 from ..forms import AccessRequestForm, InvitationForm, OrganizationForm
 from ..models import AccessRequest, Invitation, Membership
+from ..models.members import joining_refusal
 from . import load_membership, refuse
 
 
 @login_required
 def create_organization(request):
+    refusal = joining_refusal(request.user)
+    if refusal:
+        return refuse(request, refusal, "home")
     membership = load_membership(request)
     if membership is not None:
         return redirect("applications:organization")
-    if not permissions.can_create_organization(request.user):
-        raise PermissionDenied
     form = OrganizationForm(request.POST or None, initial={"contact_email": request.user.email})
     if request.method == "POST" and form.is_valid():
         try:
@@ -107,21 +109,27 @@ def revoke_invitation(request, pk):
 def invitation(request, token):
     invitation = get_object_or_404(Invitation.objects.select_related("organization", "invited_by"), token=token)
     load_membership(request)
+    refusal = joining_refusal(request.user)
     if request.method == "POST":
-        if not permissions.can_use_portal(request.user):
-            raise PermissionDenied
+        if refusal:
+            return refuse(request, refusal, "home")
         try:
             invitation.accept(user=request.user)
         except TransitionError as error:
             return refuse(request, error.message, "applications:dashboard")
         messages.success(request, _("Welcome to %(name)s.") % {"name": invitation.organization.name})
         return redirect("applications:dashboard")
+    if refusal and invitation.is_pending:
+        messages.warning(request, refusal)  # said before the button is pressed
     return render(request, "applications/invitation.html", {"invitation": invitation})
 
 
 @login_required
 @require_POST
 def ask_for_access(request):
+    refusal = joining_refusal(request.user)
+    if refusal:
+        return refuse(request, refusal, "home")
     if not permissions.can_create_organization(request.user):
         raise PermissionDenied
     form = AccessRequestForm(request.POST, prefix="access")

@@ -111,14 +111,16 @@ def test_a_conflicted_auditor_is_blocked_with_the_reason(reviewer_client, paid, 
     assert paid.status == S.PAID
 
 
-def test_a_conflict_that_ended_no_longer_blocks(paid, category):
+def test_a_conflict_that_ended_still_blocks(paid, category):
+    """A past tie counts too (design.md §3.1: "no tie to the organization"); this test once said the opposite."""
     conflict = ConflictOfInterestFactory(
         organization=paid.organization,
         profile=AuditorProfileFactory(competences=[category]),
         declared_on=datetime.date(2020, 1, 1),
         ends_on=datetime.date(2021, 1, 1),
     )
-    assert services.auditor_problems(conflict.profile.user, paid) == []
+    (problem,) = services.auditor_problems(conflict.profile.user, paid)
+    assert "2020-01-01 to 2021-01-01" in problem and conflict.reason in problem
 
 
 def test_an_auditor_of_the_last_two_cycles_is_rotated_out(reviewer_client, paid, qualified_auditor):
