@@ -1,11 +1,12 @@
 from django import forms
 from django.db.models import Sum
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from applications import uploads
 from applications.forms.files import MultipleFileField
 
+from . import scoresheet
 from .models import EvidenceFile, Indicator, ItemScore, Nonconformity, SpecialFinding
 
 PHOTO_ACCEPT = "image/jpeg,image/png"
@@ -18,6 +19,25 @@ class ItemScoreForm(forms.ModelForm):
         model = ItemScore
         fields = ["points", "not_applicable", "not_applicable_reason", "sample_size", "nonconforming_samples", "notes"]
 
+    def clean(self):
+        data = super().clean()
+        samples = data.get("sample_size")
+        if samples and self.instance.indicator.sampled:
+            # Each nonconformity on a sampled item is one of its nonconforming samples (audits/scoresheet.py).
+            raised = self.instance.audit.nonconformities.filter(indicator=self.instance.indicator)
+            count = sum(1 for nc in raised if scoresheet.counts_against_item(nc))
+            if samples < count:
+                self.add_error(
+                    "sample_size",
+                    ngettext(
+                        "This item has %(count)d nonconformity: at least %(count)d sample must have been checked.",
+                        "This item has %(count)d nonconformities: at least %(count)d samples must have been checked.",
+                        count,
+                    )
+                    % {"count": count},
+                )
+        return data
+
 
 def leaf_choices(audit):
     return audit.indicator_set.leaves().order_by("order")
@@ -29,7 +49,14 @@ class IndicatorChoiceField(forms.ModelChoiceField):
 
 
 class NonconformityForm(forms.ModelForm):
-    indicator = IndicatorChoiceField(label=gettext_lazy("Indicator"), queryset=Indicator.objects.none())
+    indicator = IndicatorChoiceField(
+        label=gettext_lazy("Indicator"),
+        queryset=Indicator.objects.none(),
+        help_text=gettext_lazy(
+            "The item then scores 0 whatever points were typed; on an item scored on samples, "
+            "the nonconformity counts as a nonconforming sample."
+        ),
+    )
 
     class Meta:
         model = Nonconformity

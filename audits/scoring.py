@@ -4,9 +4,14 @@
             + 1 if the audit has a special bonus (at most one)
             − 1 for each special deduction
 
-* A non-sampled item scores the points the team awards (0 … max; a nonconformity loses the full points).
-* A sampled item loses points in proportion to its nonconforming share: max × (1 − nonconforming ÷ samples).
-  If no samples were recorded, the awarded points are used as for a non-sampled item.
+* A non-sampled item scores the points the team awards (0 … max). A nonconformity against it loses the full
+  points (§2.4 rule 1): the item scores 0 whatever points were typed.
+* A sampled item loses points in proportion to its nonconforming share: max × (1 − nonconforming ÷ samples),
+  where each nonconformity against the item counts among the nonconforming samples: the effective count is
+  max(recorded nonconforming samples, nonconformities), at most the samples checked.
+  If no samples were recorded, the item is scored as a non-sampled one (so a nonconformity makes it 0).
+* An excluded (not applicable) item counts in neither total, unless it has a nonconformity: an item found
+  nonconforming applies, so it is counted, with 0 points.
 * The specials are applied to the 100-point score, so only the bonus can take it above 100 (to at most 101).
   A score is never below 0. Scores are rounded half-up to two decimals before the grade is looked up.
 * Grades (inclusive thresholds, settings.GRADE_THRESHOLDS): 五星 ≥ 95, 四星 ≥ 90, 三星 ≥ 80, 达标 ≥ 70;
@@ -33,18 +38,35 @@ class ItemResult:
     sampled: bool = False
     sample_size: int | None = None
     nonconforming_samples: int | None = None
+    nonconformities: int = 0  # nonconformities raised against the item (scoresheet decides which count)
+
+    @property
+    def is_excluded(self) -> bool:
+        return self.not_applicable and not self.nonconformities
+
+    @property
+    def is_proportional(self) -> bool:
+        """Scored on its samples (a sampled item with samples recorded)."""
+        return self.sampled and bool(self.sample_size)
+
+    def effective_nonconforming(self) -> int:
+        """Nonconforming samples, each nonconformity counting as one, at most the samples checked."""
+        counted = max(self.nonconforming_samples or 0, self.nonconformities)
+        return min(counted, self.sample_size or 0)
 
     def obtained(self) -> Decimal:
-        if self.not_applicable:
+        if self.is_excluded:
             return Decimal(0)
-        if self.sampled and self.sample_size:
-            conforming = Decimal(self.sample_size - (self.nonconforming_samples or 0)) / Decimal(self.sample_size)
+        if self.is_proportional:
+            conforming = Decimal(self.sample_size - self.effective_nonconforming()) / Decimal(self.sample_size)
             return self.max_points * conforming
+        if self.nonconformities:
+            return Decimal(0)
         return self.points or Decimal(0)
 
     def lost(self) -> Decimal:
         """Points this item lost (0 for an excluded item)."""
-        return Decimal(0) if self.not_applicable else self.max_points - self.obtained()
+        return Decimal(0) if self.is_excluded else self.max_points - self.obtained()
 
 
 @dataclass(frozen=True)
@@ -89,7 +111,7 @@ def compute(items: list[ItemResult], *, bonus: int = 0, deductions: int = 0, blo
         raise ValueError("At most one special bonus per audit.")
     if deductions < 0:
         raise ValueError("The number of special deductions cannot be negative.")
-    applicable_items = [i for i in items if not i.not_applicable]
+    applicable_items = [i for i in items if not i.is_excluded]
     applicable = sum((i.max_points for i in applicable_items), Decimal(0))
     obtained = sum((i.obtained() for i in applicable_items), Decimal(0))
     base = (obtained / applicable * HUNDRED) if applicable else Decimal(0)

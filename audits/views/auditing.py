@@ -138,12 +138,13 @@ def save_item(request, pk, indicator_pk):
     if not _wants_json(request):
         messages.success(request, _("Saved."))
         return redirect(back)
-    row = form.instance
+    sheet = scoresheet.build(audit)
+    row = sheet.row_for(indicator.pk)  # with the item's nonconformities, which may cost its points
     return JsonResponse(
         {
             "ok": True,
-            "item": {"obtained": f"{scoresheet.Row(indicator, row).obtained:.2f}", "scored": row.is_scored},
-            "progress": progress(scoresheet.build(audit)),
+            "item": {"obtained": f"{row.obtained:.2f}", "scored": row.is_scored},
+            "progress": progress(sheet),
         }
     )
 
@@ -224,6 +225,7 @@ def submit_report(request, pk):
         "application": audit.application,
         "sheet": sheet,
         "result": sheet.result,
+        "problems": sheet.submit_problems,
         "nonconformities": list(audit.nonconformities.select_related("indicator").order_by("pk")),
         "findings": list(audit.special_findings.order_by("pk")),
     }

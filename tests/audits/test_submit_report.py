@@ -59,10 +59,15 @@ def test_the_leader_reviews_then_submits_and_the_case_goes_to_the_decision(
     assert audit.application.org_name in text and "5.3.2" in text and "99.00" in text
 
 
+def no_points_on(code):
+    """Full points everywhere but on the item with the nonconformity, which loses its full points."""
+    return lambda i: 0 if i.code == code else i.max_points
+
+
 def test_open_nonconformities_send_the_application_to_corrective_action(
     client, audit, lead, applicant, django_capture_on_commit_callbacks
 ):
-    score_all(audit, by=lead)
+    score_all(audit, by=lead, points=no_points_on("5.3.2"))
     audit.raise_nonconformity(by=lead, description="投诉处理超时", indicator=leaf(audit), due_date="2027-02-01")
     client.force_login(lead)
     with django_capture_on_commit_callbacks(execute=True):
@@ -112,29 +117,29 @@ def test_a_submitted_audit_cannot_be_submitted_or_edited_again(client, audit, le
 
 
 def test_a_blocking_finding_reports_no_grade_whatever_the_score(audit, lead):
-    score_all(audit, by=lead)
+    score_all(audit, by=lead, points=no_points_on("5.3.2"))  # 90: four-star by the score alone
     audit.raise_nonconformity(by=lead, description="无证经营", indicator=leaf(audit), blocking=True)
     services.submit_audit_report(audit=audit, by=lead)
     audit.application.refresh_from_db()
-    assert (audit.application.score, audit.application.grade) == (Decimal("100.00"), "")
+    assert (audit.application.score, audit.application.grade) == (Decimal("90.00"), "")
     assert audit.application.status == A.CORRECTIVE_ACTION
 
 
 def test_staff_reopen_with_a_reason_and_the_leader_resubmits(audit, lead, reviewer):
-    score_all(audit, by=lead)
+    score_all(audit, by=lead, points=no_points_on("5.3.2"))
     audit.raise_nonconformity(by=lead, description="x", indicator=leaf(audit))
     services.submit_audit_report(audit=audit, by=lead)
     with pytest.raises(TransitionError):
         audit.reopen(by=reviewer, reason=" ")
-    audit.reopen(by=reviewer, reason="5.3.2 的得分与记录不符")
-    assert audit.history.first().history_change_reason == "5.3.2 的得分与记录不符"
-    score = audit.scores.get(indicator=leaf(audit))
+    audit.reopen(by=reviewer, reason="5.3.1 的得分与记录不符")
+    assert audit.history.first().history_change_reason == "5.3.1 的得分与记录不符"
+    score = audit.scores.get(indicator=leaf(audit, "5.3.1"))
     score.points = Decimal(5)
     audit.record_score(score, by=lead)
     services.submit_audit_report(audit=audit, by=lead)
     audit.application.refresh_from_db()
     assert audit.application.status == A.CORRECTIVE_ACTION  # keeps its place
-    assert audit.application.score == Decimal("95.00")
+    assert audit.application.score == Decimal("85.00")  # 5.3.2 (10) still lost to its nonconformity, 5.3.1 −5
 
 
 def test_a_surveillance_audit_leaves_the_application_alone(make_audit, lead):
