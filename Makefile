@@ -38,10 +38,14 @@ migrate: setup
 	$(MANAGE) migrate --noinput -v 0
 	$(MANAGE) collectstatic --noinput -v 0
 
-run: migrate ## Set up, seed demo data and start web + Celery worker + beat (Ctrl-C stops all)
+# Demo mode (DEMO_MODE, settings.py): the seeded certificates rest on placeholder points and are printed as
+# specimens. Exported so seed_demo, the web process and the Celery worker all see it; run-prod never sets it.
+run: export DEMO_MODE ?= true
+run: migrate ## Set up, seed demo data and start web + Celery worker + beat in demo mode (Ctrl-C stops all)
 	$(MANAGE) seed_demo
 	@echo ""
 	@echo "  certportal is starting on http://127.0.0.1:$(PORT)/  (staff: http://127.0.0.1:$(PORT)/admin/)"
+	@echo "  Demo mode: certificates granted on placeholder points are specimens (DEMO_MODE=$$DEMO_MODE)"
 	@echo ""
 	PORT=$(PORT) $(VENV)/bin/honcho start -f Procfile
 

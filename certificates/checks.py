@@ -1,10 +1,12 @@
-"""PDF rendering needs HarfBuzz's subsetter: without it a Chinese certificate takes ~10 s instead of ~0.1 s."""
+"""System checks of the certificates app: PDF rendering, the number pattern, and demo mode (refused in deployment)."""
 
-from django.core.checks import Error, register
+from django.conf import settings
+from django.core.checks import Error, Tags, register
 
 
 @register("pdf")
 def harfbuzz_subset_check(app_configs=None, **kwargs):
+    """PDF rendering needs HarfBuzz's subsetter: without it a Chinese certificate takes ~10 s instead of ~0.1 s."""
     from certportal.pdf import harfbuzz_subset_available
 
     if harfbuzz_subset_available():
@@ -16,3 +18,33 @@ def harfbuzz_subset_check(app_configs=None, **kwargs):
             id="certificates.E001",
         )
     ]
+
+
+@register(Tags.security, deploy=True)
+def demo_mode_check(app_configs=None, **kwargs):
+    """Demo mode lets a certificate be granted on placeholder points: never in a deployment."""
+    if not settings.DEMO_MODE:
+        return []
+    return [
+        Error(
+            "DEMO_MODE is on: certificates may be granted on indicator sets with placeholder points "
+            "(they are printed as specimens, with no certification value).",
+            hint="Unset DEMO_MODE (or set DEMO_MODE=false) in production; only `make run` turns it on.",
+            id="certificates.E002",
+        )
+    ]
+
+
+@register("certificates")
+def certificate_number_check(app_configs=None, **kwargs):
+    """A bad CERTIFICATE_NUMBER_PATTERN would only fail at the first grant; say so at start-up instead."""
+    from .numbering import pattern_problems, size_letter_problems
+
+    problems = size_letter_problems(settings.CERTIFICATE_SIZE_LETTERS)
+    if not problems:
+        problems = pattern_problems(settings.CERTIFICATE_NUMBER_PATTERN)
+    hint = (
+        "Set CERTIFICATE_NUMBER_PATTERN with the tokens {year}, {yy}, {seq} (e.g. {seq:06d}), {recert} and {size}, "
+        'e.g. "CP-{year}-{seq:06d}" or "034{yy}Q{seq:05d}R{recert}{size}" (certificates/numbering.py).'
+    )
+    return [Error(problem, hint=hint, id="certificates.E003") for problem in problems]

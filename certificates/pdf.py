@@ -46,8 +46,21 @@ def certificate_context(certificate: Certificate) -> dict:
         "qr_data_uri": segno.make(url, error="m").svg_data_uri(scale=4, border=0, dark="#0b2545"),
         "verification_url": url,
         "logo_data_uri": _data_uri("img/logo.svg", "image/svg+xml"),
+        "is_specimen": certificate.is_specimen,
+        **certification_body(),
+    }
+
+
+def certification_body() -> dict:
+    """Who issues and signs the certificates (ISO/IEC 17065 §7.7): on the PDF and the verification page."""
+    return {
         "body_name": settings.CERTIFICATION_BODY_NAME,
         "body_name_en": settings.CERTIFICATION_BODY_NAME_EN,
+        "body_address": settings.CERTIFICATION_BODY_ADDRESS,
+        "body_address_en": settings.CERTIFICATION_BODY_ADDRESS_EN,
+        "signatory_name": settings.CERTIFICATE_SIGNATORY_NAME,
+        "signatory_title": settings.CERTIFICATE_SIGNATORY_TITLE,
+        "signatory_title_en": settings.CERTIFICATE_SIGNATORY_TITLE_EN,
     }
 
 

@@ -12,7 +12,8 @@ from certportal.dates import add_months
 from certportal.queue import enqueue_on_commit
 from certportal.workflow import TransitionError, require_reason
 
-from .models import Certificate, CertificateNumberSequence, Decision, SurveillanceReview
+from .models import Certificate, Decision, SurveillanceReview
+from .numbering import certificate_number
 
 
 def check_impartiality(*, application: Application, user) -> None:
@@ -61,8 +62,9 @@ def refuse_certification(*, application: Application, by, reason: str) -> Decisi
 def issue_certificate(*, decision: Decision) -> Certificate:
     application = decision.application
     issued_on = timezone.localdate()
-    seq = CertificateNumberSequence.next_value(issued_on.year)
-    number = settings.CERTIFICATE_NUMBER_PATTERN.format(year=issued_on.year, seq=seq)
+    number = certificate_number(application, issued_on)
+    # The standard and its edition are those of the audit the decision rests on (not a surveillance audit's).
+    audit = application.audits.exclude(kind="surveillance").select_related("indicator_set").order_by("-pk").first()
     previous = getattr(application.renews, "certificate", None) if application.renews_id else None
     certificate = Certificate.objects.create(
         number=number,
@@ -73,6 +75,7 @@ def issue_certificate(*, decision: Decision) -> Certificate:
         holder_credit_code=application.credit_code,
         holder_address=application.address,
         scope=application.scope,
+        standard_edition=audit.indicator_set.standard_edition if audit else Certificate.standard_edition.field.default,
         grade=decision.grade,
         score=application.score,
         issued_on=issued_on,

@@ -15,6 +15,7 @@ from applications import uscc
 from certportal.ratelimit import allow, client_ip
 
 from .models import Certificate, SurveillanceReview, VerificationLookup
+from .pdf import certification_body
 
 LOOKUPS_PER_MINUTE = 30
 
@@ -67,7 +68,14 @@ def _verify_context(certificate, **extra):
         .order_by("-completed_at")
         .first()
     )
-    return {"certificate": certificate, "last_review": last_review, "compare_form": CompareForm(), **extra}
+    return {
+        "certificate": certificate,
+        "last_review": last_review,
+        "compare_form": CompareForm(),
+        "is_specimen": certificate.is_specimen,
+        **certification_body(),
+        **extra,
+    }
 
 
 @require_GET

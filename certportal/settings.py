@@ -185,9 +185,33 @@ if env.str("EMAIL_URL", default=""):
     vars().update(env.email_url("EMAIL_URL"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="certportal <noreply@certportal.localhost>")
 
-# --- The certification body (printed on certificates and pages).
+# --- The certification body and its certificates (issue 13; ISO/IEC 17065 §7.7, domain.md §4.2).
+# Demo mode: certificates may be granted on an indicator set whose points are placeholders; they are specimens
+# (a 样本 / SPECIMEN watermark on the PDF, said plainly on the pages). `make run` turns it on; `check --deploy`
+# refuses it (certificates.E002).
+DEMO_MODE = env.bool("DEMO_MODE", default=False)
+# Printed on every certificate and on the public verification page. The defaults are demo values: set them.
 CERTIFICATION_BODY_NAME = env.str("CERTIFICATION_BODY_NAME", default="certportal 认证中心")
 CERTIFICATION_BODY_NAME_EN = env.str("CERTIFICATION_BODY_NAME_EN", default="certportal Certification Centre")
+CERTIFICATION_BODY_ADDRESS = env.str("CERTIFICATION_BODY_ADDRESS", default="上海市浦东新区世纪大道 100 号")
+CERTIFICATION_BODY_ADDRESS_EN = env.str(
+    "CERTIFICATION_BODY_ADDRESS_EN", default="100 Century Avenue, Pudong New Area, Shanghai"
+)
+# The person authorised to sign certificates (ISO/IEC 17065 §7.7.1 f).
+CERTIFICATE_SIGNATORY_NAME = env.str("CERTIFICATE_SIGNATORY_NAME", default="王立新")
+CERTIFICATE_SIGNATORY_TITLE = env.str("CERTIFICATE_SIGNATORY_TITLE", default="认证中心主任")
+CERTIFICATE_SIGNATORY_TITLE_EN = env.str("CERTIFICATE_SIGNATORY_TITLE_EN", default="Director")
+# Certificate numbers (certificates/numbering.py; an invalid pattern stops start-up, certificates.E003). Tokens:
+# {year} 2026, {yy} 26, {seq} the number within the year (gap-free; width e.g. {seq:06d}), {recert} the
+# re-certification count (0 initial, 1, 2 … along the chain of renewals: write "R{recert}"), {size} a size letter.
+# CNCA style (domain.md §4.2): "034{yy}Q{seq:05d}R{recert}{size}" gives 03426Q00001R0S.
+CERTIFICATE_NUMBER_PATTERN = env.str("CERTIFICATE_NUMBER_PATTERN", default="CP-{year}-{seq:06d}")
+# The size letter by number of employees: the letter of the largest threshold not above the count. The defaults
+# follow the employee bands of 《统计上大中小微型企业划分办法（2017）》 for industry (small below 300, medium
+# 300–999, large from 1,000); micro firms count as small, as CNCA's numbers know only S, M and L.
+CERTIFICATE_SIZE_LETTERS = env.dict(
+    "CERTIFICATE_SIZE_LETTERS", cast={"value": int}, default={"S": 0, "M": 300, "L": 1000}
+)
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
@@ -220,9 +244,6 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"weasyprint": {"level": "ERROR"}, "fontTools": {"level": "WARNING"}},
 }
-
-# Certificate numbers: {year} and {seq} are filled in; numbers are gap-free per year.
-CERTIFICATE_NUMBER_PATTERN = env.str("CERTIFICATE_NUMBER_PATTERN", default="CP-{year}-{seq:06d}")
 
 # --- Staff back office (issue 4): review deadlines, auditor rotation, exports.
 # Days an application may stay in a state before the admin highlights it as late ("default": other open states).

@@ -240,6 +240,22 @@ class Certificate(models.Model):
         record_history(self, by=by, reason=reason)
         self.save(update_fields=["status", "status_changed_at"])
 
+    @property
+    def is_specimen(self) -> bool:
+        """Granted (in demo mode) on an indicator set whose points are placeholders: no certification value.
+
+        The certificate rests on its application's initial or re-certification audit (surveillance audits of
+        the same application come later); one query, reading the flag through the audit's indicator set."""
+        from audits.models import Audit
+
+        flags = (
+            Audit.objects.filter(application_id=self.application_id)
+            .exclude(kind=Audit.Kind.SURVEILLANCE)
+            .order_by("-pk")
+            .values_list("indicator_set__has_placeholder_points", flat=True)
+        )
+        return bool(flags.first())
+
 
 class CertificateStatusChange(models.Model):
     certificate = models.ForeignKey(

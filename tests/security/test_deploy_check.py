@@ -29,8 +29,9 @@ PRODUCTION = {
 
 
 def deploy_check(**overrides) -> subprocess.CompletedProcess:
-    # not the test run's own settings module, nor the browser tests' DJANGO_ALLOW_ASYNC_UNSAFE
-    env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE")}
+    # not the test run's own settings module, nor the browser tests' DJANGO_ALLOW_ASYNC_UNSAFE, nor `make run`'s demo mode
+    inherited = ("DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE", "DEMO_MODE")
+    env = {k: v for k, v in os.environ.items() if k not in inherited}
     env.update(PRODUCTION)
     env.update(overrides)
     env = {k: v for k, v in env.items() if v is not None}
@@ -70,6 +71,7 @@ def test_production_settings_pass_with_zero_issues():
         ({"SECURE_HSTS_SECONDS": "0"}, "security.W004"),
         ({"SECURE_HSTS_SECONDS": "86400"}, "certportal.W001"),
         ({"TRUSTED_PROXY_COUNT": "0"}, "certportal.W002"),
+        ({"DEMO_MODE": "true"}, "certificates.E002"),  # specimens on placeholder points: never in production
     ],
 )
 def test_a_missing_production_setting_fails_the_check(overrides, check_id):
