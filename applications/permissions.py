@@ -54,11 +54,11 @@ def can_edit_application(user, application: Application) -> bool:
 
 
 def can_submit(user, application: Application) -> bool:
-    return is_member(user, application.organization) and application.can_become(Application.Status.SUBMITTED)
+    return application.offers("submit", user)
 
 
 def can_withdraw(user, application: Application) -> bool:
-    return is_member(user, application.organization) and application.can_become(Application.Status.WITHDRAWN)
+    return application.offers("withdraw", user)
 
 
 def can_upload_material(user, item: MaterialItem) -> bool:
@@ -80,8 +80,7 @@ def can_download_receipt(user, payment: Payment) -> bool:
 
 
 def can_upload_receipt(user, payment: Payment) -> bool:
-    open_states = {Payment.Status.PENDING, Payment.Status.RECEIPT_UPLOADED, Payment.Status.REJECTED}
-    return is_member(user, payment.application.organization) and payment.status in open_states
+    return payment.offers("upload_receipt", user)
 
 
 def can_pay_online(user, payment: Payment) -> bool:

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from accounts import roles
 from applications.models import Application, ManDayRule
 from certportal.history import ReadOnlyHistoryAdmin, ReadOnlyMixin
-from certportal.workflow import TransitionError
+from certportal.workflow import TransitionError, offers
 
 from . import services
 from .admin_onsite import CorrectiveActionInline, onsite_links, reopen_view
@@ -191,6 +191,12 @@ class AuditAdmin(ReadOnlyHistoryAdmin):
     def onsite(self, obj):
         return onsite_links(obj)
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """The moves this person may make from the audit's state (Audit.WORKFLOW), as buttons above the form."""
+        audit = self.get_object(request, object_id)
+        actions = offers(audit, request.user, exclude={"start", "submit", "close"}) if audit else []
+        return super().change_view(request, object_id, form_url, {**(extra_context or {}), "audit_actions": actions})
+
     def has_add_permission(self, request):
         return False  # audits are planned from the application page, where the team rules are checked
 
@@ -217,9 +223,9 @@ class AuditAdmin(ReadOnlyHistoryAdmin):
 
     def plan_view(self, request, application_id):
         """Choose the team, the dates and the man-days for a paid application; the rules explain any refusal."""
-        if not request.user.has_perm("audits.plan_audit"):
-            raise PermissionDenied
         application = get_object_or_404(Application.objects.select_related("organization"), pk=application_id)
+        if not Application.WORKFLOW["plan_audit"].permits(request.user, application):
+            raise PermissionDenied
         back = reverse("admin:applications_application_change", args=[application.pk])
         if application.status != Application.Status.PAID:
             messages.error(

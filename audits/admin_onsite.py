@@ -22,8 +22,6 @@ def onsite_links(audit: Audit) -> str:
     links = [(reverse("audits:result", args=[audit.pk]), _("Result and nonconformities"))]
     if audit.report_pdf:
         links.append((reverse("audits:report_pdf", args=[audit.pk]), _("Audit report (PDF)")))
-    if audit.status == Audit.Status.SUBMITTED:
-        links.append((reverse("admin:audits_audit_reopen", args=[audit.pk]), _("Reopen for correction…")))
     photos = reverse("admin:audits_auditphoto_changelist") + f"?audit__id__exact={audit.pk}"
     links.append((photos, _("Photos")))
     return format_html_join(" · ", '<a href="{}">{}</a>', links)
@@ -35,9 +33,9 @@ class ReopenForm(forms.Form):
 
 def reopen_view(model_admin, request, pk):
     """Staff unlock a submitted report; the team can score again and the leader resubmits."""
-    if not request.user.has_perm("audits.change_audit"):
-        raise PermissionDenied
     audit = get_object_or_404(Audit.objects.select_related("application"), pk=pk)
+    if not Audit.WORKFLOW["reopen"].permits(request.user, audit):
+        raise PermissionDenied
     back = reverse("admin:audits_audit_change", args=[audit.pk])
     form = ReopenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

@@ -6,7 +6,7 @@ then decide about the action. Staff reach files from the admin with the matching
 
 from applications.permissions import is_member
 
-from .models import Audit, AuditPhoto, AuditTeamMember, EvidenceFile, Nonconformity
+from .models import Audit, AuditPhoto, EvidenceFile, Nonconformity
 
 CONDUCT = "audits.conduct_audit"
 
@@ -26,7 +26,7 @@ def can_conduct(user, audit: Audit) -> bool:
 
 
 def can_start(user, audit: Audit) -> bool:
-    return audit.status == Audit.Status.PLANNED and can_conduct(user, audit)
+    return audit.offers("start", user)
 
 
 def can_score(user, audit: Audit) -> bool:
@@ -34,7 +34,7 @@ def can_score(user, audit: Audit) -> bool:
 
 
 def can_submit_report(user, audit: Audit) -> bool:
-    return can_score(user, audit) and team_role(user, audit) == AuditTeamMember.Role.LEAD
+    return audit.offers("submit", user)
 
 
 def is_staff_viewer(user, permission: str = "audits.view_audit") -> bool:
@@ -65,14 +65,12 @@ def can_download_original_photo(user, photo: AuditPhoto) -> bool:
 
 
 def can_respond(user, nonconformity: Nonconformity) -> bool:
-    audit = nonconformity.audit
-    return audit.is_reported and nonconformity.is_answerable and is_member(user, audit.application.organization)
+    return nonconformity.audit.is_reported and nonconformity.offers("respond", user)
 
 
 def can_verify(user, nonconformity: Nonconformity) -> bool:
     """Verify or reopen an answered nonconformity: the audit team, after the report."""
-    audit = nonconformity.audit
-    return audit.is_reported and nonconformity.status == Nonconformity.Status.RESPONDED and can_conduct(user, audit)
+    return nonconformity.audit.is_reported and nonconformity.offers("verify", user)
 
 
 def can_download_evidence(user, evidence: EvidenceFile) -> bool:

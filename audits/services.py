@@ -4,7 +4,6 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from accounts import roles
 from applications import notifications
@@ -119,36 +118,28 @@ def compute_result(audit: Audit) -> scoring.Result:
 
 
 def submit_audit_report(*, audit: Audit, by) -> Audit:
-    """The team leader locks the audit with its computed result; the application moves on and the report
-    PDF is rendered. Open nonconformities send the application to corrective action, none to the decision."""
-    with transaction.atomic():
-        if not audit.team.filter(auditor=by, role=AuditTeamMember.Role.LEAD).exists():
-            raise TransitionError(_("Only the team leader can submit the audit report."))
-        audit.lock_for_editing()
-        sheet = scoresheet.build(audit)
-        unscored = len(sheet.unscored)
-        if unscored:
-            raise TransitionError(
-                ngettext("%(count)d indicator is not scored yet.", "%(count)d indicators are not scored yet.", unscored)
-                % {"count": unscored}
-            )
-        result = sheet.result
-        audit.submit(by=by, score=result.score, grade=result.grade)
-        if audit.kind != Audit.Kind.SURVEILLANCE:
-            _report_on_application(audit, result, by=by)
-        _tell_applicant_of_nonconformities(audit)
-        from .tasks import render_audit_report
-
-        enqueue_on_commit(render_audit_report, audit.pk)
-        return audit
+    """The team leader submits the report (Audit.WORKFLOW "submit": checks, result, then `after_report`)."""
+    audit.submit(by=by)
+    return audit
 
 
-def _report_on_application(audit: Audit, result: scoring.Result, *, by) -> None:
+def after_report(audit: Audit, *, by) -> None:
+    """What follows a submitted report: the application moves on (open nonconformities send it to corrective
+    action, none to the decision), the applicant hears of the nonconformities, the report PDF is rendered."""
+    if audit.kind != Audit.Kind.SURVEILLANCE:
+        _report_on_application(audit, by=by)
+    _tell_applicant_of_nonconformities(audit)
+    from .tasks import render_audit_report
+
+    enqueue_on_commit(render_audit_report, audit.pk)
+
+
+def _report_on_application(audit: Audit, *, by) -> None:
     application = audit.application
     if application.status == Application.Status.AUDIT_PLANNED:
-        application.report_audit(by=by, score=result.score, grade=result.grade)
+        application.report_audit(by=by, score=audit.score, grade=audit.grade)
     else:  # a report resubmitted after staff reopened it: the application keeps its place, with the new result
-        application.score, application.grade = result.score, result.grade
+        application.score, application.grade = audit.score, audit.grade
         record_history(application, by=by, reason="audit report resubmitted")
         application.save(update_fields=["score", "grade"])
     if audit.nonconformities.unresolved().exists():
@@ -171,29 +162,47 @@ def _tell_applicant_of_nonconformities(audit: Audit) -> None:
     )
 
 
+def tell_lead_of_reopening(audit: Audit, *, reason: str) -> None:
+    """A reviewer reopened the report: its leader must correct and submit it again."""
+    leads = [m.auditor for m in audit.team.filter(role=AuditTeamMember.Role.LEAD).select_related("auditor")]
+    notifications.notify(
+        leads,
+        kind=Notification.Kind.STATUS_CHANGED,
+        application=audit.application,
+        status=audit.application.status,
+        detail=str(_("Audit report reopened for correction")),
+        reason=reason,
+    )
+
+
 def verify_nonconformity(*, nonconformity: Nonconformity, by) -> None:
-    """The auditor accepts a correction; once every nonconformity is verified the case goes to the decision."""
+    """The auditor accepts a correction (Nonconformity.WORKFLOW "verify", then `after_verification`)."""
     with transaction.atomic():
         # The audit row lock makes two auditors verifying the last two findings at once see each other's work.
-        audit = (
-            Audit.objects.select_for_update(of=("self",)).select_related("application").get(pk=nonconformity.audit_id)
-        )
+        Audit.objects.select_for_update(of=("self",)).get(pk=nonconformity.audit_id)
         nonconformity.verify(by=by)
-        if audit.kind == Audit.Kind.SURVEILLANCE or audit.nonconformities.unresolved().exists():
-            return
-        if audit.application.status == Application.Status.CORRECTIVE_ACTION:
-            audit.application.await_decision(by=by, reason=_("All nonconformities are verified."))
+
+
+def after_verification(nonconformity: Nonconformity, *, by) -> None:
+    """Once every nonconformity of an initial or re-certification audit is verified, the case goes to the decision."""
+    audit = nonconformity.audit
+    if audit.kind == Audit.Kind.SURVEILLANCE or audit.nonconformities.unresolved().exists():
+        return
+    if audit.application.status == Application.Status.CORRECTIVE_ACTION:
+        audit.application.await_decision(by=by, reason=_("All nonconformities are verified."))
 
 
 def reopen_nonconformity(*, nonconformity: Nonconformity, by, reason: str) -> None:
-    """The auditor finds a correction insufficient; the applicant is told why."""
-    with transaction.atomic():
-        nonconformity.reopen(by=by, reason=reason)
-        application = nonconformity.audit.application
-        notifications.notify(
-            notifications.organization_users(application),
-            kind=Notification.Kind.NONCONFORMITY_RAISED,
-            application=application,
-            detail=nonconformity.description,
-            reason=nonconformity.reopen_reason,
-        )
+    """The auditor finds a correction insufficient (Nonconformity.WORKFLOW "reopen")."""
+    nonconformity.reopen(by=by, reason=reason)
+
+
+def tell_applicant_of_reopening(nonconformity: Nonconformity) -> None:
+    application = nonconformity.audit.application
+    notifications.notify(
+        notifications.organization_users(application),
+        kind=Notification.Kind.NONCONFORMITY_RAISED,
+        application=application,
+        detail=nonconformity.description,
+        reason=nonconformity.reopen_reason,
+    )

@@ -1,10 +1,12 @@
 """The holder's pages: its certificates, their surveillance cycle, the PDF and the paper delivery."""
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
@@ -12,7 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from certportal.downloads import attachment_response
 from certportal.workflow import TransitionError
 
-from . import services
+from . import cycle, services
 from .models import Certificate, DeliveryMethod, SurveillanceReview
 
 
@@ -50,6 +52,7 @@ def certificate_detail(request, pk):
     }
     reviews = list(certificate.surveillance_reviews.all())
     renewals = certificate.application.renewals.exclude(status__in=["withdrawn", "refused"])
+    today, opens_on = timezone.localdate(), cycle.recertification_opens_on(certificate.expires_on)
     return render(
         request,
         "certificates/certificate_detail.html",
@@ -59,6 +62,11 @@ def certificate_detail(request, pk):
             "next_review": next((r for r in reviews if r.status != SurveillanceReview.Status.COMPLETED), None),
             "renewal": renewals.first(),
             "can_renew": certificate.status in services.LIVE,
+            "renewal_open": today >= opens_on,
+            "renewal_opens_on": opens_on,
+            "renewal_latest_on": cycle.recertification_latest_on(certificate.expires_on),
+            "renewal_late": cycle.starts_as_initial(certificate.expires_on, today),
+            "renewal_latest_months": settings.RECERTIFICATION_LATEST_MONTHS,
             "changes": certificate.status_changes.all(),
             "delivery_form": DeliveryForm(initial=initial),
         },
@@ -100,6 +108,17 @@ def apply_for_recertification(request, pk):
     except TransitionError as error:
         messages.error(request, error.message)
         return redirect("certificates:detail", pk=pk)
+    if application.kind == application.Kind.INITIAL:
+        messages.warning(
+            request,
+            _(
+                "Less than %(months)d months remained before your certificate expires, so this application is an "
+                "initial certification, with a full initial audit, not a re-certification. It is open as a draft; "
+                "materials from the last cycle are carried over: re-confirm or replace each one."
+            )
+            % {"months": settings.RECERTIFICATION_LATEST_MONTHS},
+        )
+        return redirect(application)
     messages.success(
         request,
         _(

@@ -6,57 +6,79 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from applications.models import Application, Grade, Notification
+from applications.models import Application, Notification
 from applications.notifications import notify, organization_users
 from certportal.dates import add_months
 from certportal.queue import enqueue_on_commit
-from certportal.workflow import TransitionError, require_reason
+from certportal.workflow import TransitionError
 
-from .models import Certificate, Decision, SurveillanceReview
+from . import cycle
+from .models import CaseFile, Certificate, Decision, SurveillanceReview
 from .numbering import certificate_number
 
 
-def check_impartiality(*, application: Application, user) -> None:
-    if application.audits.filter(team__auditor=user).exists():
-        raise TransitionError(_("You were on this application's audit team, so you cannot decide on it."))
+def grant_certification(
+    *,
+    application: Application,
+    by,
+    grade: str = "",
+    reason: str = "",
+    outstanding_exception: bool = False,
+    exception_reason: str = "",
+) -> Certificate:
+    """Decide to certify, at the computed grade or lower (with a reason), and issue the certificate
+    (CaseFile.WORKFLOW "grant": impartiality, the report in place, real points, the grade rules)."""
+    case = CaseFile.objects.get(pk=application.pk)
+    grade = grade or case.grade
+    made = {}
 
-
-def grant_certification(*, application: Application, by, grade: str = "", reason: str = "") -> Certificate:
-    """Decide to certify, at the computed grade or lower (with a reason), and issue the certificate."""
-    with transaction.atomic():
-        check_impartiality(application=application, user=by)
-        recommended = application.grade
-        grade = grade or recommended
-        if not recommended:
-            raise TransitionError(_("The audit has not produced a grade yet."))
-        if Grade.rank(grade) > Grade.rank(recommended):
-            raise TransitionError(_("The grade cannot be higher than the one the audit computed."))
-        if grade != recommended:
-            reason = require_reason(reason)
-        application.certify(by=by, grade=grade, reason=reason)  # locks the row; refuses a second grant
+    def update():
         decision = Decision.objects.create(
-            application=application,
+            application=case,
             outcome=Decision.Outcome.GRANT,
-            recommended_grade=recommended,
+            recommended_grade=case.grade,
             grade=grade,
-            reason=reason,
+            reason=reason.strip(),
+            outstanding_exception=outstanding_exception,
+            exception_reason=exception_reason.strip() if outstanding_exception else "",
             decided_by=by,
         )
-        return issue_certificate(decision=decision)
+        case.grade = grade
+        made["certificate"] = issue_certificate(decision=decision)
+        return ["grade"]
+
+    with transaction.atomic():
+        case.perform(
+            "grant",
+            by=by,
+            reason=reason,
+            update=update,
+            grade=grade,
+            decision_reason=reason,
+            outstanding_exception=outstanding_exception,
+            exception_reason=exception_reason,
+        )
+    application.status, application.grade = case.status, case.grade
+    return made["certificate"]
 
 
 def refuse_certification(*, application: Application, by, reason: str) -> Decision:
-    """Decide not to certify; the applicant is told why."""
-    with transaction.atomic():
-        check_impartiality(application=application, user=by)
-        application.refuse(by=by, reason=reason)
-        return Decision.objects.create(
-            application=application,
+    """Decide not to certify; the applicant is told why (CaseFile.WORKFLOW "refuse")."""
+    case = CaseFile.objects.get(pk=application.pk)
+    made = {}
+
+    def update():
+        made["decision"] = Decision.objects.create(
+            application=case,
             outcome=Decision.Outcome.REFUSE,
-            recommended_grade=application.grade,
-            reason=reason,
+            recommended_grade=case.grade,
+            reason=reason.strip(),
             decided_by=by,
         )
+
+    case.perform("refuse", by=by, reason=reason, update=update)
+    application.status = case.status
+    return made["decision"]
 
 
 def issue_certificate(*, decision: Decision) -> Certificate:
@@ -91,10 +113,12 @@ def issue_certificate(*, decision: Decision) -> Certificate:
         application=application,
         detail=number,
     )
-    SurveillanceReview.objects.bulk_create(
-        SurveillanceReview(certificate=certificate, sequence=i, due_date=add_months(issued_on, months))
-        for i, months in enumerate(settings.SURVEILLANCE_DUE_MONTHS, start=1)
-    )
+    cycle.create_reviews(certificate)
+    if previous is not None and previous.status in LIVE:  # superseded from the new certificate's issue date
+        previous.supersede(
+            by=decision.decided_by,
+            reason=f"由证书 {certificate.number} 替代 / Superseded by certificate {certificate.number}",
+        )
     return certificate
 
 
@@ -144,20 +168,17 @@ def plan_surveillance_audit(*, review: SurveillanceReview, by, lead, members=(),
 
 
 def complete_surveillance(*, review: SurveillanceReview, by, outcome: str, reason: str = "") -> None:
-    """Record the outcome of a submitted surveillance audit on the certificate and close the review."""
+    """Record the outcome of a submitted surveillance audit (SurveillanceReview.WORKFLOW "complete"): the
+    certificate changes accordingly, the review is completed, the next one rescheduled and the audit closed."""
     with transaction.atomic():
         certificate = Certificate.objects.select_for_update().get(pk=review.certificate_id)
-        audit = review.audit
-        if certificate.status not in LIVE:
-            raise TransitionError(
-                _("The certificate’s status is “%(status)s”: the surveillance cannot change it any more.")
-                % {"status": certificate.get_status_display()}
-            )
-        if audit is None or audit.status != audit.Status.SUBMITTED:
-            raise TransitionError(_("The surveillance audit report has not been submitted yet."))
-        _apply_outcome(certificate, audit, by=by, outcome=outcome, reason=reason)
-        review.complete(by=by)
-        audit.close(by=by, reason=outcome)
+
+        def apply():
+            _apply_outcome(certificate, review.audit, by=by, outcome=outcome, reason=reason)
+
+        review.complete(by=by, outcome=outcome, reason=reason, apply=apply)
+        cycle.reschedule_after(review, by=by)
+        review.audit.close(by=by, reason=outcome)
 
 
 def _apply_outcome(certificate: Certificate, audit, *, by, outcome: str, reason: str) -> None:
@@ -181,22 +202,36 @@ def _apply_outcome(certificate: Certificate, audit, *, by, outcome: str, reason:
 
 
 def start_recertification(*, certificate: Certificate, by) -> Application:
-    """The holder applies to renew: a draft prefilled from the last cycle, its materials to re-confirm."""
+    """The holder applies to renew: a draft prefilled from the last cycle, its materials to re-confirm.
+
+    Refused before the window opens (RECERTIFICATION_OPENS_MONTHS before expiry). One started later than
+    RECERTIFICATION_LATEST_MONTHS before expiry cannot be completed in time (domain.md §4.1), so it is created with
+    kind INITIAL: an initial audit, with the initial man-days and fees. It keeps `renews`, so the reminders stop and
+    its certificate still supersedes this one if that is valid then. The holder is told so before (certificate
+    page, reminders) and when it starts (the portal's message).
+    """
     from applications.models import MaterialFile, MaterialItem
 
     with transaction.atomic():
-        certificate = Certificate.objects.select_for_update().get(pk=certificate.pk)
+        certificate = Certificate.objects.get(pk=certificate.pk)
         if certificate.status not in LIVE:
             raise TransitionError(
                 _("Only a valid or suspended certificate can be renewed; apply for a new certification instead.")
             )
+        certificate.perform("request_recertification", by=by)  # the owner, recorded in the certificate's history
         previous = certificate.application
         open_renewal = previous.renewals.exclude(status__in=[Application.Status.WITHDRAWN, Application.Status.REFUSED])
         if open_renewal.exists():
             raise TransitionError(_("A re-certification application for this certificate already exists."))
-        application = Application.start(
-            organization=certificate.organization, by=by, kind=Application.Kind.RECERTIFICATION, renews=previous
-        )
+        today = timezone.localdate()
+        if today < (opens_on := cycle.recertification_opens_on(certificate.expires_on)):
+            raise TransitionError(
+                _("Re-certification opens on %(date)s, %(months)d months before the certificate expires.")
+                % {"date": f"{opens_on:%Y-%m-%d}", "months": settings.RECERTIFICATION_OPENS_MONTHS}
+            )
+        late = cycle.starts_as_initial(certificate.expires_on, today)
+        kind = Application.Kind.INITIAL if late else Application.Kind.RECERTIFICATION
+        application = Application.start(organization=certificate.organization, by=by, kind=kind, renews=previous)
         for field in ("scope", "service_outlets", "service_commitments"):
             setattr(application, field, getattr(previous, field) or getattr(application, field))
         application.self_check = previous.self_check
@@ -219,6 +254,5 @@ def start_recertification(*, certificate: Certificate, by) -> Application:
                 sha256=latest.sha256,
                 uploaded_by=latest.uploaded_by,
             )
-            item.status, item.to_reconfirm = MaterialItem.Status.UPLOADED, True
-            item.save(update_fields=["status", "to_reconfirm"])
+            item.carry_over(by=by)
         return application

@@ -14,13 +14,15 @@ from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts import roles
 from applications.models import Application, Notification
-from applications.notifications import notify, organization_users
+from applications.notifications import notify, notify_organization, organization_users
 from certportal.dates import add_months
 from certportal.workflow import TransitionError
 
+from . import cycle
 from .models import Certificate, RecertificationReminder, SurveillanceReminder, SurveillanceReview
 
 logger = logging.getLogger(__name__)
@@ -134,7 +136,6 @@ def suspend_overdue(today) -> int:
     def suspend(certificate):
         review = certificate.surveillance_reviews.filter(status=SurveillanceReview.Status.OVERDUE).first()
         certificate.suspend(by=None, reason=f"{OVERDUE_REASON} (#{review.sequence}, {review.due_date:%Y-%m-%d})")
-        _tell_holder(certificate)
 
     return _each(rows, suspend)
 
@@ -147,7 +148,6 @@ def withdraw_long_suspended(today) -> int:
 
     def withdraw(certificate):
         certificate.withdraw(by=None, reason=SUSPENSION_REASON % {"months": settings.SUSPENSION_LIMIT_MONTHS})
-        _tell_holder(certificate)
 
     return _each(rows, withdraw)
 
@@ -155,15 +155,11 @@ def withdraw_long_suspended(today) -> int:
 def expire(today) -> int:
     rows = Certificate.objects.filter(status__in=LIVE, expires_on__lt=today)
 
-    def expire_one(certificate):
-        certificate.expire(by=None)
-        _tell_holder(certificate)
-
-    return _each(rows, expire_one)
+    return _each(rows, lambda certificate: certificate.expire(by=None))
 
 
 def recertification_reminders(today) -> int:
-    """Remind the holder to apply for re-certification, unless it already has."""
+    """Remind the holder to apply for re-certification (180, 120, 90 days before expiry), unless it already has."""
     steps = sorted(settings.RECERTIFICATION_REMINDER_DAYS)
     renewal = Application.objects.filter(renews=OuterRef("application")).exclude(
         status__in=[Application.Status.WITHDRAWN, Application.Status.REFUSED]
@@ -180,28 +176,34 @@ def recertification_reminders(today) -> int:
             .exclude(Exists(RecertificationReminder.objects.filter(certificate=OuterRef("pk"), days_before__lte=days)))
             .select_related("application__organization")
         )
-        sent += _each(rows, lambda certificate, days=days: _remind_recertification(certificate, days))
+        sent += _each(rows, lambda certificate, days=days: _remind_recertification(certificate, days, today))
     return sent
 
 
-def _remind_recertification(certificate, days) -> bool:
+def _remind_recertification(certificate, days, today) -> bool:
     _, created = RecertificationReminder.objects.get_or_create(certificate=certificate, days_before=days)
     if created:
-        notify(
-            organization_users(certificate.application),
+        notify_organization(
+            certificate.application,
             kind=Notification.Kind.RECERTIFICATION_DUE,
-            application=certificate.application,
-            detail=f"{certificate.number} {certificate.expires_on:%Y-%m-%d}",
+            detail=lambda: recertification_advice(certificate, today),
         )
     return created
 
 
-def _tell_holder(certificate: Certificate) -> None:
-    notify(
-        organization_users(certificate.application),
-        kind=Notification.Kind.CERTIFICATE_STATUS,
-        application=certificate.application,
-        status=certificate.status,
-        detail=f"{certificate.number}: {certificate.get_status_display()}",
-        reason=certificate.status_changes.last().reason,
-    )
+def recertification_advice(certificate: Certificate, today: datetime.date) -> str:
+    """What the holder should do about re-certification today, in the active language."""
+    expires_on = certificate.expires_on
+    values = {
+        "number": certificate.number,
+        "expires": f"{expires_on:%Y-%m-%d}",
+        "opens": f"{cycle.recertification_opens_on(expires_on):%Y-%m-%d}",
+        "latest": f"{cycle.recertification_latest_on(expires_on):%Y-%m-%d}",
+    }
+    if cycle.starts_as_initial(expires_on, today):
+        return (
+            gettext("%(number)s expires on %(expires)s; an application now becomes an initial certification") % values
+        )
+    if today < cycle.recertification_opens_on(expires_on):
+        return gettext("%(number)s expires on %(expires)s; re-certification opens on %(opens)s") % values
+    return gettext("%(number)s expires on %(expires)s; apply for re-certification by %(latest)s") % values

@@ -130,3 +130,30 @@ class ConflictOfInterestFactory(factory.django.DjangoModelFactory):
     profile = factory.SubFactory(AuditorProfileFactory)
     organization = factory.SubFactory(OrganizationFactory)
     reason = "曾为该企业提供咨询服务"
+
+
+def store_file(item, *, by, content: bytes = b"%PDF-1.4 test", name: str = "", status=MaterialItem.Status.UPLOADED):
+    """Keep a file version on `item` whatever the application's state (setup shortcut: the upload transition, with
+    its guards, is tested in tests/applications and tests/workflow)."""
+    from django.core.files.base import ContentFile
+
+    material_file = item._store_version(
+        ContentFile(content),
+        by=by,
+        original_name=name or f"{item.material_type.code}.pdf",
+        content_type="application/pdf",
+        extension=".pdf",
+    )
+    MaterialItem.objects.filter(pk=item.pk).update(status=status)
+    item.status = status
+    return material_file
+
+
+def ready_for_decision(*, grade: str = "four_star", score=Decimal("92.00"), real_points: bool = True, **kwargs):
+    """An application awaiting the decision, with the submitted audit the decision rests on (setup shortcut). The
+    active indicator set gets real points unless `real_points=False` (a grant on placeholders is refused)."""
+    if real_points:
+        IndicatorSet.objects.filter(is_active=True).update(has_placeholder_points=False)
+    application = in_state(Application.Status.AWAITING_DECISION, grade=grade, score=score, **kwargs)
+    AuditFactory(application=application, status=Audit.Status.SUBMITTED, score=score, grade=grade)
+    return application

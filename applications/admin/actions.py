@@ -1,11 +1,10 @@
-"""The buttons of the application page: POST-only admin views that call one workflow method each.
+"""The buttons of the application page: POST-only admin views that perform one declared transition each.
 
-Every view checks the permission itself, locks the row, and compares the status the reviewer saw with the
-current one, so a second reviewer posting from a stale page gets a clear message instead of a second change.
+What a page offers and what a POST may do both come from the models' WORKFLOW tables (certportal.workflow):
+the actor check, the row lock, the state check (including the status the reviewer saw, so a second reviewer
+posting from a stale page gets a clear message instead of a second change) and the guards all happen in
+`perform`.
 """
-
-from collections.abc import Callable
-from dataclasses import dataclass
 
 from django import forms
 from django.contrib import messages
@@ -18,62 +17,18 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from certportal.downloads import attachment_response
-from certportal.workflow import InvalidTransition, TransitionError
+from certportal.workflow import TransitionError, offers
 
 from ..models import Application, MaterialFile, MaterialItem, Payment
-from . import decisions, permissions
+from . import permissions
 
-S = Application.Status
-
-
-@dataclass(frozen=True)
-class Transition:
-    name: str
-    label: str
-    from_status: str
-    target: str
-    allowed: Callable
-    run: Callable
-    success: str
-    needs_reason: bool = False
-    style: str = ""
-
-
-TRANSITIONS = {
-    t.name: t
-    for t in [
-        Transition(
-            "accept",
-            gettext_lazy("Accept and issue the quote"),
-            S.SUBMITTED,
-            S.ACCEPTED,
-            permissions.can_review,
-            lambda application, by, reason: application.accept(by=by, reason=reason),
-            gettext_lazy("The application is accepted and the quote was sent to the applicant."),
-            style="default",
-        ),
-        Transition(
-            "return",
-            gettext_lazy("Return for corrections"),
-            S.SUBMITTED,
-            S.RETURNED,
-            permissions.can_review,
-            lambda application, by, reason: application.return_for_corrections(by=by, reason=reason),
-            gettext_lazy("The application was returned to the applicant for corrections."),
-            needs_reason=True,
-        ),
-        Transition(
-            "refuse",
-            gettext_lazy("Refuse the application"),
-            S.SUBMITTED,  # refusing after the audit is a decision-maker's certification decision
-            S.REFUSED,
-            permissions.can_review,
-            lambda application, by, reason: application.refuse(by=by, reason=reason),
-            gettext_lazy("The application was refused."),
-            needs_reason=True,
-            style="danger",
-        ),
-    ]
+# The buttons at the top of the application page: transition name → the model's named method. The other moves
+# have their own pages or boxes (materials, payments, audit planning) or belong to the applicant's portal.
+METHODS = {"accept": "accept", "return": "return_for_corrections", "refuse": "refuse"}
+SUCCESS = {
+    "accept": gettext_lazy("The application is accepted and the quote was sent to the applicant."),
+    "return": gettext_lazy("The application was returned to the applicant for corrections."),
+    "refuse": gettext_lazy("The application was refused."),
 }
 
 
@@ -82,46 +37,41 @@ class ActionForm(forms.Form):
     reason = forms.CharField(label=gettext_lazy("Reason"), required=False, max_length=2000, widget=forms.Textarea)
 
 
-def available_transitions(user, application: Application) -> list[Transition]:
-    return [t for t in TRANSITIONS.values() if t.from_status == application.status and t.allowed(user)]
+def available_transitions(user, application: Application):
+    return offers(application, user, exclude=set(Application.WORKFLOW.transitions) - set(METHODS))
 
 
 @require_POST
 def transition(request, model_admin, object_id, name):
-    action = TRANSITIONS.get(name)
-    if action is None:
+    if name not in METHODS:
         raise Http404
-    if not action.allowed(request.user):
+    application = get_object_or_404(Application, pk=object_id)
+    if not Application.WORKFLOW[name].permits(request.user, application):
         raise PermissionDenied
 
     def act():
         form = _valid_form(request)
-        application = _lock(Application.objects, pk=object_id)
-        _check_status(application.status, form, {action.from_status}, Application.Status, action.target)
-        action.run(application, request.user, form.cleaned_data["reason"])
+        getattr(application, METHODS[name])(
+            by=request.user, reason=form.cleaned_data["reason"], expected=form.cleaned_data["expected_status"]
+        )
 
-    return _perform(request, act, action.success, object_id)
+    success = SUCCESS.get(name) or _("Done: %(action)s.") % {"action": Application.WORKFLOW[name].label}
+    return _perform(request, act, success, object_id)
 
 
 @require_POST
 def material_decision(request, model_admin, object_id, item_id, decision):
-    if not permissions.can_review(request.user):
+    item = get_object_or_404(MaterialItem.objects.select_related("material_type"), pk=item_id, application=object_id)
+    if decision not in ("accept", "reject") or not MaterialItem.WORKFLOW[decision].permits(request.user, item):
         raise PermissionDenied
 
     def act():
         form = _valid_form(request)
-        application = _lock(Application.objects, pk=object_id)
-        if application.status != S.SUBMITTED:
-            raise TransitionError(
-                _("Materials are reviewed while the application is submitted; its status is “%(status)s”.")
-                % {"status": application.get_status_display()}
-            )
-        item = _lock(MaterialItem.objects.select_related("material_type"), pk=item_id, application=application)
-        _check_status(item.status, form, set(MaterialItem.Status), MaterialItem.Status, item.status)
+        expected = form.cleaned_data["expected_status"]
         if decision == "accept":
-            decisions.accept_material(item, by=request.user)
+            item.accept(by=request.user, expected=expected)
         else:
-            decisions.reject_material(item, by=request.user, reason=form.cleaned_data["reason"])
+            item.reject(by=request.user, reason=form.cleaned_data["reason"], expected=expected)
 
     success = _("Material accepted.") if decision == "accept" else _("Material rejected; the applicant was told why.")
     return _perform(request, act, success, object_id)
@@ -129,19 +79,23 @@ def material_decision(request, model_admin, object_id, item_id, decision):
 
 @require_POST
 def payment_decision(request, model_admin, object_id, payment_id, decision):
-    if not permissions.can_confirm_payment(request.user):
+    payment = get_object_or_404(Payment.objects.select_related("application"), pk=payment_id, application=object_id)
+    if decision not in ("confirm", "reject", "refund") or not Payment.WORKFLOW[decision].permits(request.user, payment):
         raise PermissionDenied
 
     def act():
         form = _valid_form(request)
-        payment = _lock(Payment.objects.select_related("application"), pk=payment_id, application_id=object_id)
-        _check_status(payment.status, form, set(Payment.Status), Payment.Status, payment.status)
+        expected = form.cleaned_data["expected_status"]
         if decision == "confirm":
-            decisions.confirm_payment(payment, by=request.user)
+            payment.confirm(by=request.user, expected=expected)
         else:
-            decisions.reject_payment(payment, by=request.user, reason=form.cleaned_data["reason"])
+            getattr(payment, decision)(by=request.user, reason=form.cleaned_data["reason"], expected=expected)
 
-    success = _("Payment confirmed; the application is paid.") if decision == "confirm" else _("Receipt rejected.")
+    success = {
+        "confirm": _("Payment confirmed; the application is paid."),
+        "reject": _("Receipt rejected."),
+        "refund": _("Refund recorded."),
+    }[decision]
     return _perform(request, act, success, object_id)
 
 
@@ -174,25 +128,6 @@ class _FormInvalid(Exception):
     def __init__(self, form):
         super().__init__()
         self.message = " ".join(str(e) for errors in form.errors.values() for e in errors)
-
-
-def _lock(queryset, **lookup):
-    # FOR UPDATE on the row alone (PostgreSQL); SQLite serialises writers with IMMEDIATE transactions instead.
-    return get_object_or_404(queryset.select_for_update(of=("self",)), **lookup)
-
-
-def _check_status(current: str, form: ActionForm, allowed: set, choices, target: str) -> None:
-    expected = form.cleaned_data["expected_status"]
-    if expected and expected != current:
-        raise TransitionError(
-            _(
-                "Someone changed this in the meantime: its status is now “%(status)s”. "
-                "Nothing was done; please look at the page again."
-            )
-            % {"status": choices(current).label}
-        )
-    if current not in allowed:
-        raise InvalidTransition(choices(current).label, choices(target).label)
 
 
 def _perform(request, act, success: str, object_id):

@@ -10,8 +10,9 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts import roles
 from certportal.history import ReadOnlyHistoryAdmin, ReadOnlyMixin
-from certportal.workflow import TransitionError
+from certportal.workflow import TransitionError, role_names
 
 from ..models import Application, MaterialFile, Payment, Quote
 from . import actions, exports, permissions
@@ -247,7 +248,6 @@ def review_context(request, application: Application) -> dict:
         "sla_days": sla_days(status),
         "next_step": NEXT_STEP.get(status, ""),
         "transitions": actions.available_transitions(user, application),
-        "missing_for_acceptance": application.missing_for_acceptance() if status == S.SUBMITTED else [],
         "materials": materials,
         "can_review_materials": status == S.SUBMITTED and permissions.can_review(user),
         "can_download_material": permissions.can_download_material(user),
@@ -259,6 +259,7 @@ def review_context(request, application: Application) -> dict:
         .order_by("history_date"),
         "can_confirm_payment": status == S.ACCEPTED and permissions.can_confirm_payment(user),
         "can_download_receipt": permissions.can_download_receipt(user),
+        "can_refund": roles.REVIEWER in role_names(user),
         "audits": application.audits.prefetch_related("team__auditor"),
         "plan_audit_url": _plan_audit_url(application) if status == S.PAID and permissions.can_plan_audit(user) else "",
         "reason_max_length": 2000,

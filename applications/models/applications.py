@@ -6,7 +6,18 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from certportal.workflow import InvalidTransition, TransitionError, choice_label, require_reason, sentences
+from accounts import roles
+from certportal.workflow import (
+    SYSTEM,
+    Actor,
+    Transition,
+    Workflow,
+    WorkflowMixin,
+    choice_label,
+    member_of,
+    role,
+    role_names,
+)
 
 from .organizations import Organization
 
@@ -45,7 +56,7 @@ class ApplicationQuerySet(models.QuerySet):
         return self.filter(status=Application.Status.SUBMITTED)
 
 
-class Application(models.Model):
+class Application(WorkflowMixin, models.Model):
     """An enterprise's request for (re-)certification, from draft to decision (design.md §4)."""
 
     class Kind(models.TextChoices):
@@ -67,21 +78,6 @@ class Application(models.Model):
         WITHDRAWN = "withdrawn", _("Withdrawn")
 
     S = Status
-    # The whole workflow in one place. Withdrawal is possible from every state before the decision.
-    ALLOWED = {
-        S.DRAFT: {S.SUBMITTED, S.WITHDRAWN},
-        S.SUBMITTED: {S.RETURNED, S.ACCEPTED, S.REFUSED, S.WITHDRAWN},
-        S.RETURNED: {S.SUBMITTED, S.WITHDRAWN},
-        S.ACCEPTED: {S.PAID, S.WITHDRAWN},
-        S.PAID: {S.AUDIT_PLANNED, S.WITHDRAWN},
-        S.AUDIT_PLANNED: {S.AUDIT_REPORTED, S.WITHDRAWN},
-        S.AUDIT_REPORTED: {S.CORRECTIVE_ACTION, S.AWAITING_DECISION, S.WITHDRAWN},
-        S.CORRECTIVE_ACTION: {S.AWAITING_DECISION, S.WITHDRAWN},
-        S.AWAITING_DECISION: {S.CERTIFIED, S.REFUSED, S.WITHDRAWN},
-        S.CERTIFIED: set(),
-        S.REFUSED: set(),
-        S.WITHDRAWN: set(),
-    }
     CLOSED_STATES = {S.CERTIFIED, S.REFUSED, S.WITHDRAWN}
     EDITABLE_STATES = {S.DRAFT, S.RETURNED}
 
@@ -184,9 +180,6 @@ class Application(models.Model):
 
     # --- predicates -----------------------------------------------------------------------------
 
-    def can_become(self, status: str) -> bool:
-        return status in self.ALLOWED.get(self.status, set())
-
     @property
     def is_editable(self) -> bool:
         return self.status in self.EDITABLE_STATES
@@ -225,131 +218,200 @@ class Application(models.Model):
             if item.status != item.Status.ACCEPTED
         ]
 
-    # --- transitions ----------------------------------------------------------------------------
+    # --- transitions (the table is WORKFLOW, below the class) --------------------------------------------------
 
-    @transaction.atomic
     def submit(self, *, by) -> None:
         """Send the draft (or the corrected application) to the certification body."""
-        self._lock_and_check(self.Status.SUBMITTED)
-        problems = self.missing_for_submit()
-        if problems:
-            raise TransitionError(sentences(problems))
-        if self.submitted_at is None:
-            self.submitted_at = timezone.now()
-        self._change_status(self.Status.SUBMITTED, by=by, extra_fields=["submitted_at"])
+
+        def update():
+            if self.submitted_at is None:
+                self.submitted_at = timezone.now()
+            return ["submitted_at"]
+
+        self.perform("submit", by=by, update=update)
 
     submit.alters_data = True
 
-    @transaction.atomic
-    def return_for_corrections(self, *, by, reason: str) -> None:
+    def return_for_corrections(self, *, by, reason: str, expected: str = "") -> None:
         """Give the application back to the applicant, saying what to correct."""
-        reason = require_reason(reason)
-        self._lock_and_check(self.Status.RETURNED)
-        self._change_status(self.Status.RETURNED, by=by, reason=reason)
+        self.perform("return", by=by, reason=reason, expected=expected)
 
     return_for_corrections.alters_data = True
 
-    @transaction.atomic
-    def accept(self, *, by, reason: str = "") -> None:
+    def accept(self, *, by, reason: str = "", expected: str = "") -> None:
         """Accept the application (all required materials accepted) and issue the fee quote."""
         from .fees import Payment, Quote
 
-        self._lock_and_check(self.Status.ACCEPTED)
-        problems = self.missing_for_acceptance()
-        if problems:
-            raise TransitionError(sentences(problems))
-        quote = Quote.build_for(self, by=by)
-        Payment.open_for(quote)
-        self._change_status(self.Status.ACCEPTED, by=by, reason=reason)
+        def update():
+            Payment.open_for(Quote.build_for(self, by=by))
+
+        self.perform("accept", by=by, reason=reason, update=update, expected=expected)
 
     accept.alters_data = True
 
-    @transaction.atomic
-    def mark_paid(self, *, by, reason: str = "") -> None:
-        """Record that the fee is paid (called when staff confirm a payment)."""
-        self._lock_and_check(self.Status.PAID)
-        self._change_status(self.Status.PAID, by=by, reason=reason)
-
-    mark_paid.alters_data = True
-
-    @transaction.atomic
-    def plan_audit(self, *, by, reason: str = "") -> None:
-        """The audit team and dates are fixed (the Audit row is made by audits.services)."""
-        self._lock_and_check(self.Status.AUDIT_PLANNED)
-        self._change_status(self.Status.AUDIT_PLANNED, by=by, reason=reason)
-
-    plan_audit.alters_data = True
-
-    @transaction.atomic
-    def report_audit(self, *, by, score=None, grade: str = "") -> None:
-        """The audit report is in, with its computed score and grade."""
-        self._lock_and_check(self.Status.AUDIT_REPORTED)
-        self.score, self.grade = score, grade or ""
-        self._change_status(self.Status.AUDIT_REPORTED, by=by, extra_fields=["score", "grade"])
-
-    report_audit.alters_data = True
-
-    @transaction.atomic
-    def require_corrective_action(self, *, by, reason: str = "") -> None:
-        """Nonconformities are open: the applicant must correct them before the decision."""
-        self._lock_and_check(self.Status.CORRECTIVE_ACTION)
-        self._change_status(self.Status.CORRECTIVE_ACTION, by=by, reason=reason)
-
-    require_corrective_action.alters_data = True
-
-    @transaction.atomic
-    def await_decision(self, *, by, reason: str = "") -> None:
-        """Everything is verified; the case goes to an independent decision-maker."""
-        self._lock_and_check(self.Status.AWAITING_DECISION)
-        self._change_status(self.Status.AWAITING_DECISION, by=by, reason=reason)
-
-    await_decision.alters_data = True
-
-    @transaction.atomic
-    def certify(self, *, by, grade: str, reason: str = "") -> None:
-        """Record a granting decision (the certificate is made by certificates.services)."""
-        self._lock_and_check(self.Status.CERTIFIED)
-        self.grade = grade
-        self._change_status(self.Status.CERTIFIED, by=by, reason=reason, extra_fields=["grade"])
-
-    certify.alters_data = True
-
-    @transaction.atomic
-    def refuse(self, *, by, reason: str) -> None:
-        """Refuse at acceptance or at the decision; the applicant is told why."""
-        reason = require_reason(reason)
-        self._lock_and_check(self.Status.REFUSED)
-        self._change_status(self.Status.REFUSED, by=by, reason=reason)
+    def refuse(self, *, by, reason: str, expected: str = "") -> None:
+        """Refuse to accept the application (not eligible); the applicant is told why."""
+        self.perform("refuse", by=by, reason=reason, expected=expected)
 
     refuse.alters_data = True
 
-    @transaction.atomic
+    def mark_paid(self, *, by, reason: str = "") -> None:
+        """Record that the fee is paid (called when staff confirm a payment, or a provider's callback does)."""
+        self.perform("mark_paid", by=by, reason=reason)
+
+    mark_paid.alters_data = True
+
+    def plan_audit(self, *, by, reason: str = "") -> None:
+        """The audit team and dates are fixed (the Audit row is made by audits.services)."""
+        self.perform("plan_audit", by=by, reason=reason)
+
+    plan_audit.alters_data = True
+
+    def report_audit(self, *, by, score=None, grade: str = "") -> None:
+        """The audit report is in, with its computed score and grade."""
+
+        def update():
+            self.score, self.grade = score, grade or ""
+            return ["score", "grade"]
+
+        self.perform("report_audit", by=by, update=update)
+
+    report_audit.alters_data = True
+
+    def require_corrective_action(self, *, by, reason: str = "") -> None:
+        """Nonconformities are open: the applicant must correct them before the decision."""
+        self.perform("require_corrective_action", by=by, reason=reason)
+
+    require_corrective_action.alters_data = True
+
+    def await_decision(self, *, by, reason: str = "") -> None:
+        """Everything is verified; the case goes to an independent decision-maker."""
+        self.perform("await_decision", by=by, reason=reason)
+
+    await_decision.alters_data = True
+
     def withdraw(self, *, by, reason: str) -> None:
-        """The applicant (or staff on its behalf) stops the application before the decision."""
-        reason = require_reason(reason)
-        self._lock_and_check(self.Status.WITHDRAWN)
-        self._change_status(self.Status.WITHDRAWN, by=by, reason=reason)
+        """The applicant stops the application before the decision."""
+        self.perform("withdraw", by=by, reason=reason)
 
     withdraw.alters_data = True
 
-    def _lock_and_check(self, new: str) -> None:
-        # Re-read the status under a row lock so two people acting at once cannot both move it.
-        current = type(self).objects.select_for_update().values_list("status", flat=True).get(pk=self.pk)
-        self.status = current
-        if not self.can_become(new):
-            raise InvalidTransition(self.Status(current).label, self.Status(new).label)
 
-    def _change_status(self, new: str, *, by, reason: str = "", extra_fields=()) -> None:
-        from .. import notifications
+# --- the application's workflow (design.md §3.1, §4) -------------------------------------------------------------
 
-        old = self.status
-        self.status_changes.create(from_status=old, to_status=new, by=by, reason=reason)
-        self.status = new
-        self.status_changed_at = timezone.now()
-        self._history_user = by
-        self._change_reason = reason
-        self.save(update_fields=["status", "status_changed_at", *extra_fields])
-        notifications.status_changed(self, old=old, new=new, reason=reason)
+
+def _on_audit_team(*, lead: bool):
+    def test(user, application) -> bool:
+        if roles.AUDITOR not in role_names(user):
+            return False
+        team = {"team__auditor": user, "team__role": "lead"} if lead else {"team__auditor": user}
+        # The relation's name only: applications never imports audits.
+        return application.audits.filter(**team).exists()
+
+    if lead:
+        return Actor("audit_lead", _("the audit team leader"), test)
+    return Actor("audit_team", _("the audit team"), test)
+
+
+APPLICANT = member_of(lambda application: application.organization)
+REVIEWER = role(roles.REVIEWER)
+AUDIT_LEAD = _on_audit_team(lead=True)
+AUDIT_TEAM = _on_audit_team(lead=False)
+S = Application.Status
+BEFORE_DECISION = [s for s in S if s not in Application.CLOSED_STATES]
+
+
+def _complete_form(application, user, **context) -> list[str]:
+    return application.missing_for_submit()
+
+
+def _materials_accepted(application, user, **context) -> list[str]:
+    return application.missing_for_acceptance()
+
+
+def tell_applicant(application, change) -> None:
+    from .. import notifications
+
+    notifications.status_changed(application, old=change.source, new=change.target, reason=change.reason)
+
+
+Application.WORKFLOW = Workflow(
+    Transition(
+        "submit",
+        [S.DRAFT, S.RETURNED],
+        S.SUBMITTED,
+        (APPLICANT,),
+        _("Submit the application"),
+        guards=(_complete_form,),
+        effects=(tell_applicant,),
+    ),
+    Transition(
+        "accept",
+        [S.SUBMITTED],
+        S.ACCEPTED,
+        (REVIEWER,),
+        _("Accept and issue the quote"),
+        guards=(_materials_accepted,),
+        effects=(tell_applicant,),
+        style="default",
+    ),
+    Transition(
+        "return",
+        [S.SUBMITTED],
+        S.RETURNED,
+        (REVIEWER,),
+        _("Return for corrections"),
+        effects=(tell_applicant,),
+        needs_reason=True,
+    ),
+    Transition(
+        "refuse",
+        [S.SUBMITTED],
+        S.REFUSED,
+        (REVIEWER,),
+        _("Refuse the application (not eligible)"),
+        effects=(tell_applicant,),
+        needs_reason=True,
+        style="danger",
+    ),
+    Transition("mark_paid", [S.ACCEPTED], S.PAID, (REVIEWER, SYSTEM), _("Record the fee as paid")),
+    Transition("plan_audit", [S.PAID], S.AUDIT_PLANNED, (REVIEWER,), _("Plan the audit")),
+    Transition(
+        "report_audit",
+        [S.AUDIT_PLANNED],
+        S.AUDIT_REPORTED,
+        (AUDIT_LEAD,),
+        _("Submit the audit report"),
+        effects=(tell_applicant,),
+    ),
+    Transition(
+        "require_corrective_action",
+        [S.AUDIT_REPORTED],
+        S.CORRECTIVE_ACTION,
+        (AUDIT_LEAD,),
+        _("Ask for corrective action"),
+        effects=(tell_applicant,),
+    ),
+    Transition(
+        "await_decision",
+        [S.AUDIT_REPORTED, S.CORRECTIVE_ACTION],
+        S.AWAITING_DECISION,
+        (AUDIT_TEAM,),
+        _("Send to the certification decision"),
+        effects=(tell_applicant,),
+    ),
+    Transition(
+        "withdraw",
+        BEFORE_DECISION,
+        S.WITHDRAWN,
+        (APPLICANT,),
+        _("Withdraw the application"),
+        effects=(tell_applicant,),
+        needs_reason=True,
+        style="danger",
+    ),
+)
+del S
 
 
 class ApplicationStatusChange(models.Model):

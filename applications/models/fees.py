@@ -3,14 +3,15 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.validators import MinValueValidator
-from django.db import models, transaction
+from django.db import models
 from django.utils import timezone
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from accounts import roles
 from certportal.storage import random_key
-from certportal.workflow import InvalidTransition, TransitionError, record_history, require_reason
+from certportal.workflow import SYSTEM, Transition, TransitionError, Workflow, WorkflowMixin, member_of, role
 
 FEN = Decimal("0.01")
 
@@ -217,7 +218,7 @@ def _transfer_reference() -> str:
     return "CP" + "".join(secrets.choice("23456789ABCDEFGHJKLMNPQRSTUVWXYZ") for _ in range(8))
 
 
-class Payment(models.Model):
+class Payment(WorkflowMixin, models.Model):
     """Payment of a quote: bank transfer with receipt upload by default (design.md §4)."""
 
     class Status(models.TextChoices):
@@ -264,55 +265,41 @@ class Payment(models.Model):
     def open_for(cls, quote: Quote) -> "Payment":
         return cls.objects.create(application=quote.application, quote=quote, amount=quote.total)
 
-    def _check(self, allowed: set, target: str) -> None:
-        current = type(self).objects.select_for_update().values_list("status", flat=True).get(pk=self.pk)
-        self.status = current
-        if current not in allowed:
-            raise InvalidTransition(self.Status(current).label, self.Status(target).label)
-
-    @transaction.atomic
     def upload_receipt(self, uploaded, *, by, original_name: str, extension: str) -> None:
         """The applicant uploads the bank transfer receipt (again, after a rejection)."""
-        self._check(
-            {self.Status.PENDING, self.Status.RECEIPT_UPLOADED, self.Status.REJECTED}, self.Status.RECEIPT_UPLOADED
-        )
-        self.receipt.save(random_key("receipts", extension=extension), uploaded, save=False)
-        self.receipt_name = original_name[:255]
-        self.receipt_uploaded_at = timezone.now()
-        self.status, self.reason = self.Status.RECEIPT_UPLOADED, ""
-        record_history(self, by=by)
-        self.save()
+
+        def update():
+            self.receipt.save(random_key("receipts", extension=extension), uploaded, save=False)
+            self.receipt_name = original_name[:255]
+            self.receipt_uploaded_at = timezone.now()
+            self.reason = ""
+            return ["receipt", "receipt_name", "receipt_uploaded_at", "reason"]
+
+        self.perform("upload_receipt", by=by, update=update)
 
     upload_receipt.alters_data = True
 
-    @transaction.atomic
-    def confirm(self, *, by) -> None:
-        """Staff saw the money arrive; the application becomes paid."""
-        self._check({self.Status.PENDING, self.Status.RECEIPT_UPLOADED}, self.Status.CONFIRMED)
-        self._decide(self.Status.CONFIRMED, by=by, reason="")
-        self.application.mark_paid(by=by)
-        self._notify("payment_confirmed")
+    def confirm(self, *, by, expected: str = "") -> None:
+        """Staff saw the money arrive (or a provider's signed callback said so); the application becomes paid."""
+        self.perform("confirm", by=by, update=lambda: self._decided(by, ""), expected=expected)
 
     confirm.alters_data = True
 
-    @transaction.atomic
-    def reject(self, *, by, reason: str) -> None:
+    def reject(self, *, by, reason: str, expected: str = "") -> None:
         """Staff reject the receipt (wrong amount, unreadable …); the applicant uploads another."""
-        reason = require_reason(reason)
-        self._check({self.Status.RECEIPT_UPLOADED}, self.Status.REJECTED)
-        self._decide(self.Status.REJECTED, by=by, reason=reason)
-        self._notify("payment_rejected", reason)
+        self.perform("reject", by=by, reason=reason, update=lambda: self._decided(by, reason), expected=expected)
 
     reject.alters_data = True
 
-    @transaction.atomic
-    def refund(self, *, by, reason: str) -> None:
+    def refund(self, *, by, reason: str, expected: str = "") -> None:
         """Money paid back, e.g. after an early withdrawal."""
-        reason = require_reason(reason)
-        self._check({self.Status.CONFIRMED}, self.Status.REFUNDED)
-        self._decide(self.Status.REFUNDED, by=by, reason=reason)
+        self.perform("refund", by=by, reason=reason, update=lambda: self._decided(by, reason), expected=expected)
 
     refund.alters_data = True
+
+    def _decided(self, by, reason: str) -> list[str]:
+        self.reason, self.decided_by, self.decided_at = reason.strip(), by, timezone.now()
+        return ["reason", "decided_by", "decided_at"]
 
     def _notify(self, kind: str, reason: str = "") -> None:
         from ..notifications import notify_organization
@@ -321,7 +308,48 @@ class Payment(models.Model):
             self.application, kind=kind, detail=lambda: f"{self.reference} ¥{self.amount}", reason=reason
         )
 
-    def _decide(self, status: str, *, by, reason: str) -> None:
-        self.status, self.reason, self.decided_by, self.decided_at = status, reason, by, timezone.now()
-        record_history(self, by=by, reason=reason)
-        self.save(update_fields=["status", "reason", "decided_by", "decided_at"])
+
+# --- a payment's workflow (design.md §3.1) -------------------------------------------------------------------------
+
+
+def _application_paid(payment, change) -> None:
+    payment.application.mark_paid(by=change.by)
+    payment._notify("payment_confirmed")
+
+
+def _tell_rejection(payment, change) -> None:
+    payment._notify("payment_rejected", change.reason)
+
+
+_S = Payment.Status
+_APPLICANT = member_of(lambda payment: payment.application.organization)
+_REVIEWER = role(roles.REVIEWER)
+Payment.WORKFLOW = Workflow(
+    Transition(
+        "upload_receipt",
+        [_S.PENDING, _S.RECEIPT_UPLOADED, _S.REJECTED],
+        _S.RECEIPT_UPLOADED,
+        (_APPLICANT,),
+        _("Upload the transfer receipt"),
+    ),
+    Transition(
+        "confirm",
+        [_S.PENDING, _S.RECEIPT_UPLOADED],
+        _S.CONFIRMED,
+        (_REVIEWER, SYSTEM),
+        _("Confirm the payment"),
+        effects=(_application_paid,),
+        style="default",
+    ),
+    Transition(
+        "reject",
+        [_S.RECEIPT_UPLOADED],
+        _S.REJECTED,
+        (_REVIEWER,),
+        _("Reject the receipt"),
+        effects=(_tell_rejection,),
+        needs_reason=True,
+        style="danger",
+    ),
+    Transition("refund", [_S.CONFIRMED], _S.REFUNDED, (_REVIEWER,), _("Refund"), needs_reason=True),
+)

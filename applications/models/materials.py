@@ -1,15 +1,16 @@
 import hashlib
 
 from django.conf import settings
-from django.db import models, transaction
+from django.db import models
 from django.db.models import Max
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from accounts import roles
 from certportal.storage import random_key
-from certportal.workflow import InvalidTransition, record_history, require_reason
+from certportal.workflow import Transition, Workflow, WorkflowMixin, member_of, role
 
 
 class MaterialType(models.Model):
@@ -47,7 +48,7 @@ class MaterialType(models.Model):
         return self.description_en if (get_language() or "").startswith("en") else self.description_zh
 
 
-class MaterialItem(models.Model):
+class MaterialItem(WorkflowMixin, models.Model):
     """One line of an application's materials checklist: one material type, its files and its review."""
 
     class Status(models.TextChoices):
@@ -81,11 +82,23 @@ class MaterialItem(models.Model):
     def __str__(self) -> str:
         return f"{self.material_type} ({self.get_status_display()})"
 
-    @transaction.atomic
     def add_file(self, uploaded, *, by, original_name: str, content_type: str, extension: str) -> "MaterialFile":
         """Keep a new version of this material; earlier versions stay."""
-        if self.status == self.Status.ACCEPTED:
-            raise InvalidTransition(self.get_status_display(), self.Status.UPLOADED.label)
+        stored = {}
+
+        def update():
+            stored["file"] = self._store_version(
+                uploaded, by=by, original_name=original_name, content_type=content_type, extension=extension
+            )
+            self.reason = ""
+            return ["reason"]
+
+        self.perform("upload", by=by, update=update)
+        return stored["file"]
+
+    add_file.alters_data = True
+
+    def _store_version(self, uploaded, *, by, original_name, content_type, extension) -> "MaterialFile":
         version = (self.files.aggregate(v=Max("version"))["v"] or 0) + 1
         digest = hashlib.sha256()
         size = 0
@@ -104,49 +117,115 @@ class MaterialItem(models.Model):
         )
         material_file.file.save(random_key("materials", extension=extension), uploaded, save=False)
         material_file.save()
-        self.status, self.reason = self.Status.UPLOADED, ""
-        record_history(self, by=by, reason=f"version {version}")
-        self.save(update_fields=["status", "reason"])
         return material_file
 
-    add_file.alters_data = True
+    def carry_over(self, *, by) -> None:
+        """A re-certification draft takes over the last cycle's accepted file as its first version, to re-confirm
+        (the caller adds that version)."""
 
-    @transaction.atomic
-    def accept(self, *, by) -> None:
+        def update():
+            self.to_reconfirm = True
+            return ["to_reconfirm"]
+
+        self.perform("carry_over", by=by, update=update)
+
+    carry_over.alters_data = True
+
+    def accept(self, *, by, expected: str = "") -> None:
         """The reviewer accepts the latest file of this item."""
-        if self.status != self.Status.UPLOADED:
-            raise InvalidTransition(self.get_status_display(), self.Status.ACCEPTED.label)
-        self._review(self.Status.ACCEPTED, by=by, reason="")
+        self.perform("accept", by=by, update=lambda: self._reviewed(by, ""), expected=expected)
 
     accept.alters_data = True
 
-    @transaction.atomic
-    def reject(self, *, by, reason: str) -> None:
+    def reject(self, *, by, reason: str, expected: str = "") -> None:
         """The reviewer rejects the latest file; the applicant must upload a new version."""
-        reason = require_reason(reason)
-        if self.status not in (self.Status.UPLOADED, self.Status.ACCEPTED):
-            raise InvalidTransition(self.get_status_display(), self.Status.REJECTED.label)
-        self._review(self.Status.REJECTED, by=by, reason=reason)
-        from ..notifications import notify_organization
-        from .notifications import Notification
-
-        notify_organization(
-            self.application,
-            kind=Notification.Kind.MATERIAL_REJECTED,
-            detail=lambda: self.material_type.name,
-            reason=reason,
-        )
+        self.perform("reject", by=by, reason=reason, update=lambda: self._reviewed(by, reason), expected=expected)
 
     reject.alters_data = True
 
-    def _review(self, status: str, *, by, reason: str) -> None:
-        self.status, self.reason, self.reviewed_by, self.reviewed_at = status, reason, by, timezone.now()
-        record_history(self, by=by, reason=reason)
-        self.save(update_fields=["status", "reason", "reviewed_by", "reviewed_at"])
+    def _reviewed(self, by, reason: str) -> list[str]:
+        self.reason, self.reviewed_by, self.reviewed_at = reason.strip(), by, timezone.now()
+        return ["reason", "reviewed_by", "reviewed_at"]
 
     @property
     def latest_file(self):
         return self.files.order_by("-version").first()
+
+
+# --- a material's workflow (design.md §3.1) ------------------------------------------------------------------------
+
+
+def _application_editable(item, user, **context) -> list[str]:
+    application = item.application
+    if application.is_editable:
+        return []
+    return [
+        gettext("Materials can be changed while the application is a draft or returned; its status is “%(status)s”.")
+        % {"status": application.get_status_display()}
+    ]
+
+
+def _application_under_review(item, user, **context) -> list[str]:
+    application = item.application
+    if application.status == application.Status.SUBMITTED:
+        return []
+    return [
+        gettext("Materials are reviewed while the application is submitted; its status is “%(status)s”.")
+        % {"status": application.get_status_display()}
+    ]
+
+
+def _tell_rejection(item, change) -> None:
+    from ..notifications import notify_organization
+    from .notifications import Notification
+
+    notify_organization(
+        item.application,
+        kind=Notification.Kind.MATERIAL_REJECTED,
+        detail=lambda: item.material_type.name,
+        reason=change.reason,
+    )
+
+
+_S = MaterialItem.Status
+MaterialItem.WORKFLOW = Workflow(
+    Transition(
+        "upload",
+        [_S.MISSING, _S.UPLOADED, _S.REJECTED],
+        _S.UPLOADED,
+        (member_of(lambda item: item.application.organization),),
+        _("Upload a version"),
+        guards=(_application_editable,),
+    ),
+    Transition(
+        "carry_over",
+        [_S.MISSING],
+        _S.UPLOADED,
+        (member_of(lambda item: item.application.organization),),
+        _("Take over the last cycle's accepted file"),
+        guards=(_application_editable,),
+    ),
+    Transition(
+        "accept",
+        [_S.UPLOADED],
+        _S.ACCEPTED,
+        (role(roles.REVIEWER),),
+        _("Accept"),
+        guards=(_application_under_review,),
+        style="default",
+    ),
+    Transition(
+        "reject",
+        [_S.UPLOADED, _S.ACCEPTED],
+        _S.REJECTED,
+        (role(roles.REVIEWER),),
+        _("Reject"),
+        guards=(_application_under_review,),
+        effects=(_tell_rejection,),
+        needs_reason=True,
+        style="danger",
+    ),
+)
 
 
 class MaterialFile(models.Model):

@@ -2,12 +2,23 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from accounts import roles
 from applications.models import Application, Grade
-from certportal.workflow import InvalidTransition, TransitionError, record_history, require_reason
+from certportal.workflow import (
+    SYSTEM,
+    Actor,
+    Transition,
+    TransitionError,
+    Workflow,
+    WorkflowMixin,
+    record_history,
+    role,
+    role_names,
+)
 
 from .indicators import IndicatorSet
 
@@ -36,7 +47,7 @@ class AuditLocked(TransitionError):
         )
 
 
-class Audit(models.Model):
+class Audit(WorkflowMixin, models.Model):
     """An evaluation of one application: initial, surveillance or re-certification (design.md §4)."""
 
     class Kind(models.TextChoices):
@@ -51,12 +62,6 @@ class Audit(models.Model):
         CLOSED = "closed", _("Closed")
 
     S = Status
-    ALLOWED = {
-        S.PLANNED: {S.IN_PROGRESS},
-        S.IN_PROGRESS: {S.SUBMITTED},
-        S.SUBMITTED: {S.CLOSED, S.IN_PROGRESS},  # back to in progress = staff reopen with a reason
-        S.CLOSED: set(),
-    }
     REPORTED_STATES = (S.SUBMITTED, S.CLOSED)
 
     application = models.ForeignKey(Application, models.PROTECT, related_name="audits", verbose_name=_("application"))
@@ -113,48 +118,43 @@ class Audit(models.Model):
         stamp = f"{self.submitted_at:%Y%m%d%H%M%S}" if self.submitted_at else "draft"
         return f"audit-reports/{self.pk}-{stamp}.pdf"
 
-    def _move(self, new: str, *, by, reason: str = "", extra_fields=()) -> None:
-        current = type(self).objects.select_for_update().values_list("status", flat=True).get(pk=self.pk)
-        if new not in self.ALLOWED[current]:
-            raise InvalidTransition(self.Status(current).label, self.Status(new).label)
-        self.status = new
-        record_history(self, by=by, reason=reason)
-        self.save(update_fields=["status", *extra_fields])
-
     def lock_for_editing(self) -> None:
         """Lock the row and check that the form is open (every score, finding and photo goes through here)."""
         current = type(self).objects.select_for_update().values_list("status", flat=True).get(pk=self.pk)
         if current != self.Status.IN_PROGRESS:
             raise AuditLocked(self.Status(current).label)
 
-    @transaction.atomic
     def start(self, *, by) -> None:
         """The team begins scoring on site."""
-        self._move(self.Status.IN_PROGRESS, by=by)
+        self.perform("start", by=by)
 
     start.alters_data = True
 
-    @transaction.atomic
-    def submit(self, *, by, score, grade: str) -> None:
-        """The report is submitted with its computed score and grade; the form is locked."""
-        self.score, self.grade, self.submitted_at = score, grade, timezone.now()
-        self.report_pdf, self.report_pdf_sha256, self.report_attempts = "", "", 0
-        fields = ["score", "grade", "submitted_at", "report_pdf", "report_pdf_sha256", "report_attempts"]
-        self._move(self.Status.SUBMITTED, by=by, extra_fields=fields)
+    def submit(self, *, by) -> None:
+        """The leader submits the report with its computed score and grade; the form is locked, the application
+        moves on, the applicant hears of open nonconformities and the report PDF is rendered (effects below)."""
+        from .. import scoresheet
+
+        def update():
+            result = scoresheet.build(self).result
+            self.score, self.grade, self.submitted_at = result.score, result.grade, timezone.now()
+            self.report_pdf, self.report_pdf_sha256, self.report_attempts = "", "", 0
+            return ["score", "grade", "submitted_at", "report_pdf", "report_pdf_sha256", "report_attempts"]
+
+        self.perform("submit", by=by, update=update)
 
     submit.alters_data = True
 
-    @transaction.atomic
     def reopen(self, *, by, reason: str) -> None:
-        """Staff unlock a submitted report for correction (the earlier report PDF stays in the history)."""
-        self._move(self.Status.IN_PROGRESS, by=by, reason=require_reason(reason))
+        """A reviewer unlocks a submitted report for correction before the decision (the earlier report PDF stays
+        in the history); the report goes back to the leader."""
+        self.perform("reopen", by=by, reason=reason)
 
     reopen.alters_data = True
 
-    @transaction.atomic
     def close(self, *, by, reason: str = "") -> None:
-        """All follow-up on this audit is finished."""
-        self._move(self.Status.CLOSED, by=by, reason=reason)
+        """The decision (or the surveillance outcome) this audit rests on is taken: nothing more changes."""
+        self.perform("close", by=by, reason=reason)
 
     close.alters_data = True
 
@@ -235,6 +235,88 @@ class Audit(models.Model):
         return nonconformity
 
     raise_nonconformity.alters_data = True
+
+
+# --- an audit's workflow (design.md §3.1) --------------------------------------------------------------------------
+
+
+def on_team(*, lead: bool = False) -> Actor:
+    """An auditor on this audit's team (or its leader); `get_audit(obj)` finds the audit of a finding."""
+
+    def test(user, obj) -> bool:
+        audit = getattr(obj, "audit", obj)
+        if roles.AUDITOR not in role_names(user):
+            return False
+        team = audit.team.filter(auditor=user)
+        return (team.filter(role=AuditTeamMember.Role.LEAD) if lead else team).exists()
+
+    if lead:
+        return Actor("audit_lead", _("the audit team leader"), test)
+    return Actor("audit_team", _("the audit team"), test)
+
+
+def _report_complete(audit, user, **context) -> list[str]:
+    from .. import scoresheet
+
+    sheet = scoresheet.build(audit)
+    problems = []
+    if sheet.unscored:
+        count = len(sheet.unscored)
+        problems.append(
+            ngettext("%(count)d indicator is not scored yet.", "%(count)d indicators are not scored yet.", count)
+            % {"count": count}
+        )
+    return problems + scoresheet.submit_problems(audit)
+
+
+def _before_decision(audit, user, **context) -> list[str]:
+    application = audit.application
+    decided = {Application.Status.CERTIFIED, Application.Status.REFUSED, Application.Status.WITHDRAWN}
+    if audit.kind != Audit.Kind.SURVEILLANCE and application.status in decided:
+        return [
+            gettext("The decision on this application is taken (“%(status)s”): its audit can no longer be reopened.")
+            % {"status": application.get_status_display()}
+        ]
+    return []
+
+
+def _report_submitted(audit, change) -> None:
+    from .. import services
+
+    services.after_report(audit, by=change.by)
+
+
+def _report_reopened(audit, change) -> None:
+    from .. import services
+
+    services.tell_lead_of_reopening(audit, reason=change.reason)
+
+
+_S = Audit.Status
+Audit.WORKFLOW = Workflow(
+    Transition("start", [_S.PLANNED], _S.IN_PROGRESS, (on_team(),), _("Start the audit")),
+    Transition(
+        "submit",
+        [_S.IN_PROGRESS],
+        _S.SUBMITTED,
+        (on_team(lead=True),),
+        _("Submit the report"),
+        guards=(_report_complete,),
+        effects=(_report_submitted,),
+        style="default",
+    ),
+    Transition(
+        "reopen",
+        [_S.SUBMITTED],
+        _S.IN_PROGRESS,
+        (role(roles.REVIEWER),),
+        _("Reopen the report for correction"),
+        guards=(_before_decision,),
+        effects=(_report_reopened,),
+        needs_reason=True,
+    ),
+    Transition("close", [_S.SUBMITTED], _S.CLOSED, (role(roles.DECISION_MAKER), SYSTEM), _("Close the audit")),
+)
 
 
 class AuditTeamMember(models.Model):

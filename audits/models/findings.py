@@ -4,7 +4,7 @@ import hashlib
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
-from django.db import models, transaction
+from django.db import models
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext, pgettext_lazy
@@ -12,9 +12,9 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from certportal.storage import random_key
-from certportal.workflow import InvalidTransition, record_history, require_reason
+from certportal.workflow import Transition, Workflow, WorkflowMixin, member_of
 
-from .audits import Audit
+from .audits import Audit, on_team
 from .indicators import Indicator
 
 
@@ -125,7 +125,7 @@ class NonconformityQuerySet(models.QuerySet):
         return self.filter(audit__in=Audit.objects.visible_to(user))
 
 
-class Nonconformity(models.Model):
+class Nonconformity(WorkflowMixin, models.Model):
     """A finding the applicant must correct; the auditor verifies the correction (design.md §4)."""
 
     class Severity(models.TextChoices):
@@ -204,48 +204,104 @@ class Nonconformity(models.Model):
     def is_overdue(self) -> bool:
         return self.status != self.Status.VERIFIED and self.due_date < timezone.localdate()
 
-    def _move(self, allowed: set, new: str) -> None:
-        current = type(self).objects.select_for_update().values_list("status", flat=True).get(pk=self.pk)
-        if current not in allowed:
-            raise InvalidTransition(self.Status(current).label, self.Status(new).label)
-        self.status = new
-
-    @transaction.atomic
     def respond(self, *, by, response: str, files=()) -> "CorrectiveAction":
         """The applicant describes the corrective action taken, with evidence files (checked by the caller)."""
-        response = require_reason(response)
-        self._move(set(self.ANSWERABLE), self.Status.RESPONDED)
-        self.response, self.responded_by, self.responded_at = response, by, timezone.now()
-        record_history(self, by=by, reason=response)
-        self.save(update_fields=["status", "response", "responded_by", "responded_at"])
-        rounds = self.corrective_actions.aggregate(n=Max("round"))["n"] or 0
-        action = CorrectiveAction.objects.create(nonconformity=self, round=rounds + 1, text=response, submitted_by=by)
-        for checked in files:
-            action.add_evidence(checked, by=by)
-        return action
+        answer = {}
+
+        def update():
+            self.response, self.responded_by, self.responded_at = response.strip(), by, timezone.now()
+            rounds = self.corrective_actions.aggregate(n=Max("round"))["n"] or 0
+            action = CorrectiveAction.objects.create(
+                nonconformity=self, round=rounds + 1, text=response.strip(), submitted_by=by
+            )
+            for checked in files:
+                action.add_evidence(checked, by=by)
+            answer["action"] = action
+            return ["response", "responded_by", "responded_at"]
+
+        self.perform("respond", by=by, reason=response, update=update)
+        return answer["action"]
 
     respond.alters_data = True
 
-    @transaction.atomic
     def verify(self, *, by) -> None:
-        """The auditor accepts the correction as effective."""
-        self._move({self.Status.RESPONDED}, self.Status.VERIFIED)
-        self.verified_by, self.verified_at = by, timezone.now()
-        record_history(self, by=by)
-        self.save(update_fields=["status", "verified_by", "verified_at"])
+        """The auditor accepts the correction as effective (the last one sends the case to the decision)."""
+
+        def update():
+            self.verified_by, self.verified_at = by, timezone.now()
+            return ["verified_by", "verified_at"]
+
+        self.perform("verify", by=by, update=update)
 
     verify.alters_data = True
 
-    @transaction.atomic
     def reopen(self, *, by, reason: str) -> None:
-        """The auditor finds the correction insufficient."""
-        reason = require_reason(reason)
-        self._move({self.Status.RESPONDED}, self.Status.REOPENED)
-        self.reopen_reason = reason
-        record_history(self, by=by, reason=reason)
-        self.save(update_fields=["status", "reopen_reason"])
+        """The auditor finds the correction insufficient; the applicant is told why."""
+
+        def update():
+            self.reopen_reason = reason.strip()
+            return ["reopen_reason"]
+
+        self.perform("reopen", by=by, reason=reason, update=update)
 
     reopen.alters_data = True
+
+
+# --- a nonconformity's workflow (design.md §3.1) -------------------------------------------------------------------
+
+
+def _audit_reported(nonconformity, user, **context) -> list[str]:
+    audit = nonconformity.audit
+    if audit.is_reported:
+        return []
+    return [gettext("The audit report is not submitted yet.")]
+
+
+def _verified(nonconformity, change) -> None:
+    from .. import services
+
+    services.after_verification(nonconformity, by=change.by)
+
+
+def _reopened(nonconformity, change) -> None:
+    from .. import services
+
+    services.tell_applicant_of_reopening(nonconformity)
+
+
+_S = Nonconformity.Status
+_TEAM = on_team()
+Nonconformity.WORKFLOW = Workflow(
+    Transition(
+        "respond",
+        [_S.OPEN, _S.REOPENED],
+        _S.RESPONDED,
+        (member_of(lambda nonconformity: nonconformity.audit.application.organization),),
+        _("Send the corrective action"),
+        guards=(_audit_reported,),
+        needs_reason=True,
+    ),
+    Transition(
+        "verify",
+        [_S.RESPONDED],
+        _S.VERIFIED,
+        (_TEAM,),
+        _("Verify the correction"),
+        guards=(_audit_reported,),
+        effects=(_verified,),
+        style="default",
+    ),
+    Transition(
+        "reopen",
+        [_S.RESPONDED],
+        _S.REOPENED,
+        (_TEAM,),
+        _("Reopen: the correction is not sufficient"),
+        guards=(_audit_reported,),
+        effects=(_reopened,),
+        needs_reason=True,
+    ),
+)
 
 
 class CorrectiveAction(models.Model):

@@ -18,6 +18,7 @@ from certportal.workflow import TransitionError
 from .. import services
 from ..dossier import case_file_context
 from ..models import CaseFile, DecisionDossier
+from ..policy import stars_limited
 
 DECIDE = "certificates.decide_application"
 DECISION_STATES = [Application.Status.AWAITING_DECISION, Application.Status.CERTIFIED, Application.Status.REFUSED]
@@ -35,6 +36,14 @@ class DecisionForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=gettext_lazy("Required when refusing or when lowering the computed grade."),
+    )
+    outstanding_exception = forms.BooleanField(
+        label=gettext_lazy("Particularly outstanding results"),
+        required=False,
+        help_text=gettext_lazy("The exception that allows a star grade on a first certification."),
+    )
+    exception_reason = forms.CharField(
+        label=gettext_lazy("Grounds for the exception"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
 
     def __init__(self, *args, recommended: str = "", **kwargs):
@@ -88,7 +97,8 @@ class CaseFileAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         application = self._case(request, object_id)
-        on_team = application.audits.filter(team__auditor=request.user).exists()
+        case = CaseFile.objects.get(pk=application.pk)
+        awaiting = application.status == Application.Status.AWAITING_DECISION
         context = {
             **self.admin_site.each_context(request),
             **case_file_context(application),
@@ -97,7 +107,15 @@ class CaseFileAdmin(ReadOnlyMixin, admin.ModelAdmin):
             "original": application,
             "decision": getattr(application, "decision", None),
             "form": DecisionForm(recommended=application.grade),
-            "on_team": on_team,
+            # What blocks a decision, in the guards' own words (CaseFile.WORKFLOW): nothing is offered that would
+            # be refused. Refusing needs only impartiality and the report; granting needs more (real points …).
+            "decision_blocks": case.refusals("refuse", request.user) if awaiting else [],
+            "grant_blocks": [
+                problem
+                for problem in (case.refusals("grant", request.user) if awaiting else [])
+                if problem not in case.refusals("refuse", request.user)
+            ],
+            "stars_limited": stars_limited(application),
             "file_url_name": "admin:certificates_casefile_file",
             "dossier": application.dossiers.first(),
         }
@@ -115,7 +133,12 @@ class CaseFileAdmin(ReadOnlyMixin, admin.ModelAdmin):
         try:
             if data["outcome"] == "grant":
                 certificate = services.grant_certification(
-                    application=application, by=request.user, grade=data["grade"], reason=data["reason"]
+                    application=application,
+                    by=request.user,
+                    grade=data["grade"],
+                    reason=data["reason"],
+                    outstanding_exception=data["outstanding_exception"],
+                    exception_reason=data["exception_reason"],
                 )
                 messages.success(
                     request,

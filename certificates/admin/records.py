@@ -1,13 +1,16 @@
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from applications.models import Grade
 from certportal.history import ReadOnlyHistoryAdmin, ReadOnlyMixin
-from certportal.workflow import TransitionError
+from certportal.workflow import TransitionError, offers
 
 from ..models import (
     Certificate,
@@ -18,8 +21,6 @@ from ..models import (
     VerificationLookup,
 )
 from . import register_export
-
-MANAGE = "certificates.change_certificate"
 
 
 @admin.register(Decision)
@@ -62,17 +63,24 @@ class ReasonForm(forms.Form):
     reason = forms.CharField(label=gettext_lazy("Reason"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
 
 
+class GradeForm(ReasonForm):
+    grade = forms.ChoiceField(label=gettext_lazy("Grade"), choices=Grade.choices)
+    field_order = ["grade", "reason"]
+
+
 class TrackingForm(forms.Form):
     tracking_number = forms.CharField(label=gettext_lazy("Tracking number"), max_length=60)
 
 
-# action name → (method, label, form class, the keyword the form's field is passed as)
-ACTIONS = {
-    "suspend": ("suspend", gettext_lazy("Suspend"), ReasonForm, "reason"),
-    "restore": ("restore", gettext_lazy("Restore"), ReasonForm, "reason"),
-    "withdraw": ("withdraw", gettext_lazy("Withdraw (revoke)"), ReasonForm, "reason"),
-    "cancel": ("cancel", gettext_lazy("Cancel at the holder's request"), ReasonForm, "reason"),
-    "posted": ("mark_posted", gettext_lazy("Record posting"), TrackingForm, "tracking_number"),
+# The staff's moves on a certificate (Certificate.WORKFLOW) and the form each one asks for. The others are the
+# daily sweep's, the grant's (supersede) or the holder's (delivery).
+FORMS = {
+    "suspend": ReasonForm,
+    "restore": ReasonForm,
+    "withdraw": ReasonForm,
+    "cancel": ReasonForm,
+    "change_grade": GradeForm,
+    "mark_posted": TrackingForm,
 }
 
 
@@ -130,32 +138,34 @@ class CertificateAdmin(ReadOnlyHistoryAdmin):
         ] + super().get_urls()
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        extra_context = {**(extra_context or {}), "certificate_actions": ACTIONS.items()}
+        certificate = self.get_object(request, object_id)
+        actions = offers(certificate, request.user, exclude=set(Certificate.WORKFLOW.transitions) - set(FORMS))
+        extra_context = {**(extra_context or {}), "certificate_actions": actions if certificate else []}
         return super().change_view(request, object_id, form_url, extra_context)
 
     def action_view(self, request, pk, action):
-        if action not in ACTIONS or not request.user.has_perm(MANAGE):
-            messages.error(request, _("You may not do this."))
-            return redirect("admin:certificates_certificate_change", pk)
         certificate = self.get_object(request, str(pk))
-        if certificate is None:
-            return redirect("admin:certificates_certificate_changelist")
-        method, label, form_class, keyword = ACTIONS[action]
-        form = form_class(request.POST or None)
+        if certificate is None or action not in FORMS:
+            raise Http404
+        transition = Certificate.WORKFLOW[action]
+        if not transition.permits(request.user, certificate):
+            raise PermissionDenied
+        form = FORMS[action](request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:
-                getattr(certificate, method)(by=request.user, **{keyword: form.cleaned_data[keyword]})
+                getattr(certificate, action)(by=request.user, **form.cleaned_data)
             except TransitionError as error:
                 messages.error(request, error.message)
             else:
-                messages.success(request, _("Done: %(action)s.") % {"action": label})
+                messages.success(request, _("Done: %(action)s.") % {"action": transition.label})
                 return redirect("admin:certificates_certificate_change", pk)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
             "original": certificate,
-            "title": f"{label}: {certificate.number}",
+            "title": f"{transition.label}: {certificate.number}",
             "form": form,
+            "refusals": certificate.refusals(action, request.user),
         }
         return TemplateResponse(request, "admin/certificates/certificate/action.html", context)
 

@@ -3,6 +3,8 @@ import datetime
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
@@ -13,12 +15,10 @@ from django.utils.translation import gettext_lazy
 from accounts import roles
 from applications.models import ManDayRule
 from certportal.history import ReadOnlyHistoryAdmin
-from certportal.workflow import TransitionError
+from certportal.workflow import TransitionError, offers
 
 from .. import services
 from ..models import SurveillanceReview
-
-PLAN = "audits.plan_audit"
 
 
 def _auditors():
@@ -82,16 +82,22 @@ class SurveillanceReviewAdmin(ReadOnlyHistoryAdmin):
             path("<int:pk>/outcome/", wrap(self.outcome_view), name="certificates_surveillancereview_outcome"),
         ] + super().get_urls()
 
-    def _review(self, request, pk):
-        if not request.user.has_perm(PLAN):
-            return None
-        return self.get_object(request, str(pk))
+    def _review(self, request, pk, transition: str) -> SurveillanceReview:
+        """The review, if this person is one of the transition's actors (SurveillanceReview.WORKFLOW)."""
+        review = self.get_object(request, str(pk))
+        if review is None:
+            raise Http404
+        if not SurveillanceReview.WORKFLOW[transition].permits(request.user, review):
+            raise PermissionDenied
+        return review
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        review = self.get_object(request, object_id)
+        actions = offers(review, request.user, exclude={"notify", "mark_overdue"}) if review else []
+        return super().change_view(request, object_id, form_url, {**(extra_context or {}), "review_actions": actions})
 
     def plan_view(self, request, pk):
-        review = self._review(request, pk)
-        if review is None:
-            messages.error(request, _("You may not do this."))
-            return redirect("admin:index")
+        review = self._review(request, pk, "schedule")
         application = review.certificate.application
         rule = ManDayRule.for_employees(application.employee_count or 1)
         start = max(timezone.localdate() + datetime.timedelta(days=14), review.due_date - datetime.timedelta(days=30))
@@ -110,10 +116,7 @@ class SurveillanceReviewAdmin(ReadOnlyHistoryAdmin):
         return self._render(request, review, form, _("Plan the surveillance audit"))
 
     def outcome_view(self, request, pk):
-        review = self._review(request, pk)
-        if review is None:
-            messages.error(request, _("You may not do this."))
-            return redirect("admin:index")
+        review = self._review(request, pk, "complete")
         form = OutcomeForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:

@@ -9,8 +9,18 @@ from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from accounts import roles
 from applications.models import Application, Grade, Organization
-from certportal.workflow import InvalidTransition, TransitionError, record_history, require_reason
+from certportal.workflow import (
+    SYSTEM,
+    Transition,
+    TransitionError,
+    Workflow,
+    WorkflowMixin,
+    member_of,
+    record_history,
+    role,
+)
 
 from .decisions import Decision
 
@@ -31,7 +41,7 @@ class CertificateQuerySet(models.QuerySet):
         return self.filter(organization__memberships__user=user)
 
 
-class Certificate(models.Model):
+class Certificate(WorkflowMixin, models.Model):
     """A certificate with a snapshot of its holder; valid three years, kept honest by surveillance."""
 
     class Status(models.TextChoices):
@@ -40,15 +50,10 @@ class Certificate(models.Model):
         WITHDRAWN = "withdrawn", pgettext_lazy("certificate status", "Withdrawn")
         EXPIRED = "expired", _("Expired")
         CANCELLED = "cancelled", _("Cancelled")
+        SUPERSEDED = "superseded", _("Superseded")  # 已被替代: by the re-certification's certificate
 
     S = Status
-    ALLOWED = {
-        S.ACTIVE: {S.SUSPENDED, S.EXPIRED, S.CANCELLED, S.WITHDRAWN},
-        S.SUSPENDED: {S.ACTIVE, S.WITHDRAWN, S.EXPIRED, S.CANCELLED},
-        S.WITHDRAWN: set(),
-        S.EXPIRED: set(),
-        S.CANCELLED: set(),
-    }
+    LIVE = (S.ACTIVE, S.SUSPENDED)
 
     number = models.CharField(_("certificate number"), max_length=40, unique=True)
     application = models.OneToOneField(
@@ -104,42 +109,56 @@ class Certificate(models.Model):
         except NoReverseMatch:  # the public pages arrive with their own issue
             return reverse("admin:certificates_certificate_change", args=[self.pk])
 
-    @transaction.atomic
+    # --- transitions (the table is WORKFLOW, below the class) --------------------------------------------------
+
     def suspend(self, *, by, reason: str) -> None:
         """The certificate may not be used until restored (overdue surveillance, serious findings …)."""
-        self._change_status(self.Status.SUSPENDED, by=by, reason=require_reason(reason))
+        self.perform("suspend", by=by, reason=reason)
 
     suspend.alters_data = True
 
-    @transaction.atomic
     def restore(self, *, by, reason: str) -> None:
         """The cause of suspension is removed."""
-        if self.status != self.Status.SUSPENDED:
-            raise InvalidTransition(self.get_status_display(), self.Status.ACTIVE.label)
-        self._change_status(self.Status.ACTIVE, by=by, reason=require_reason(reason))
+        self.perform("restore", by=by, reason=reason)
 
     restore.alters_data = True
 
-    @transaction.atomic
     def withdraw(self, *, by, reason: str) -> None:
         """撤销: the certificate is revoked for good."""
-        self._change_status(self.Status.WITHDRAWN, by=by, reason=require_reason(reason))
+        self.perform("withdraw", by=by, reason=reason)
 
     withdraw.alters_data = True
 
-    @transaction.atomic
     def expire(self, *, by=None) -> None:
-        """The validity period is over."""
-        self._change_status(self.Status.EXPIRED, by=by, reason="")
+        """The validity period is over (the daily sweep)."""
+        self.perform("expire", by=by, reason="")
 
     expire.alters_data = True
 
-    @transaction.atomic
     def cancel(self, *, by, reason: str) -> None:
         """注销: cancelled at the holder's request."""
-        self._change_status(self.Status.CANCELLED, by=by, reason=require_reason(reason))
+        self.perform("cancel", by=by, reason=reason)
 
     cancel.alters_data = True
+
+    def supersede(self, *, by, reason: str) -> None:
+        """已被替代: the re-certification's certificate replaces this one from its own issue date."""
+        self.perform("supersede", by=by, reason=reason)
+
+    supersede.alters_data = True
+
+    def change_grade(self, *, by, grade: str, reason: str) -> None:
+        """A surveillance audit (or a decision) moved the grade up or down; the reason is kept in the history."""
+        if grade not in Grade.values:
+            raise TransitionError(gettext("Choose one of the grades."))
+
+        def update():
+            self.grade = grade
+            return ["grade"]
+
+        self.perform("change_grade", by=by, reason=reason, update=update, grade=grade)
+
+    change_grade.alters_data = True
 
     @property
     def fingerprint(self) -> str:
@@ -180,65 +199,30 @@ class Certificate(models.Model):
 
     record_pdf.alters_data = True
 
-    @transaction.atomic
-    def change_grade(self, *, by, grade: str, reason: str) -> None:
-        """A surveillance audit moved the grade up or down; the reason is kept in the history."""
-        reason = require_reason(reason)
-        locked = type(self).objects.select_for_update().get(pk=self.pk)
-        if locked.status not in (self.Status.ACTIVE, self.Status.SUSPENDED):
-            raise InvalidTransition(locked.get_status_display(), str(Grade(grade).label))
-        old = locked.grade
-        self.grade = grade
-        record_history(self, by=by, reason=f"{old} → {grade}: {reason}")
-        self.save(update_fields=["grade"])
-
-    change_grade.alters_data = True
-
-    @transaction.atomic
     def choose_delivery(self, *, by, method: str, address: str = "", recipient: str = "", phone: str = "") -> None:
         """The holder says how the paper certificate should reach it (until it is posted)."""
-        if self.posted_at:
-            raise TransitionError(gettext("The certificate has already been posted."))
         if method == DeliveryMethod.POST and not (address.strip() and recipient.strip() and phone.strip()):
             raise TransitionError(gettext("For delivery by post, give the address, the recipient and a phone number."))
-        self.delivery_method, self.delivery_address = method, address.strip()
-        self.delivery_recipient, self.delivery_phone = recipient.strip(), phone.strip()
-        record_history(self, by=by, reason="delivery")
-        self.save(update_fields=["delivery_method", "delivery_address", "delivery_recipient", "delivery_phone"])
+
+        def update():
+            self.delivery_method, self.delivery_address = method, address.strip()
+            self.delivery_recipient, self.delivery_phone = recipient.strip(), phone.strip()
+            return ["delivery_method", "delivery_address", "delivery_recipient", "delivery_phone"]
+
+        self.perform("choose_delivery", by=by, update=update)
 
     choose_delivery.alters_data = True
 
-    @transaction.atomic
     def mark_posted(self, *, by, tracking_number: str) -> None:
         """Staff posted the paper certificate; the holder is told the tracking number."""
-        from applications.models import Notification
-        from applications.notifications import notify, organization_users
 
-        tracking_number = require_reason(tracking_number)
-        if self.delivery_method != DeliveryMethod.POST:
-            raise TransitionError(gettext("The holder did not ask for delivery by post."))
-        if self.posted_at:
-            raise TransitionError(gettext("The certificate has already been posted."))
-        self.tracking_number, self.posted_at = tracking_number, timezone.now()
-        record_history(self, by=by, reason="posted")
-        self.save(update_fields=["tracking_number", "posted_at"])
-        notify(
-            organization_users(self.application),
-            kind=Notification.Kind.CERTIFICATE_ISSUED,
-            application=self.application,
-            detail=gettext("posted, tracking number %(n)s") % {"n": tracking_number},
-        )
+        def update():
+            self.tracking_number, self.posted_at = tracking_number.strip(), timezone.now()
+            return ["tracking_number", "posted_at"]
+
+        self.perform("mark_posted", by=by, reason=tracking_number, update=update)
 
     mark_posted.alters_data = True
-
-    def _change_status(self, new: str, *, by, reason: str) -> None:
-        current = type(self).objects.select_for_update().values_list("status", flat=True).get(pk=self.pk)
-        if new not in self.ALLOWED[current]:
-            raise InvalidTransition(self.Status(current).label, self.Status(new).label)
-        self.status_changes.create(from_status=current, to_status=new, by=by, reason=reason)
-        self.status, self.status_changed_at = new, timezone.now()
-        record_history(self, by=by, reason=reason)
-        self.save(update_fields=["status", "status_changed_at"])
 
     @property
     def is_specimen(self) -> bool:
@@ -255,6 +239,155 @@ class Certificate(models.Model):
             .values_list("indicator_set__has_placeholder_points", flat=True)
         )
         return bool(flags.first())
+
+
+# --- a certificate's workflow (design.md §3.1) ---------------------------------------------------------------------
+
+
+def _impartial(certificate, user, **context) -> list[str]:
+    from ..impartiality import impartiality_problems
+
+    return impartiality_problems(user, certificate.application) if user is not None else []
+
+
+def _not_posted(certificate, user, **context) -> list[str]:
+    return [gettext("The certificate has already been posted.")] if certificate.posted_at else []
+
+
+def _post_requested(certificate, user, **context) -> list[str]:
+    if certificate.delivery_method != DeliveryMethod.POST:
+        return [gettext("The holder did not ask for delivery by post.")]
+    return _not_posted(certificate, user)
+
+
+def _another_grade(certificate, user, *, grade: str = "", **context) -> list[str]:
+    if grade and grade == certificate.grade:
+        return [gettext("The certificate already has this grade.")]
+    return []
+
+
+def tell_holder(certificate, change) -> None:
+    """The holder's people hear of every status or grade change, once, in their language (portal and e-mail)."""
+    from applications.models import Notification
+    from applications.notifications import notify, organization_users
+
+    label = certificate.get_grade_display() if change.target == change.source else certificate.get_status_display()
+    notify(
+        organization_users(certificate.application),
+        kind=Notification.Kind.CERTIFICATE_STATUS,
+        application=certificate.application,
+        status=certificate.status,
+        detail=f"{certificate.number}: {label}",
+        reason=change.reason,
+    )
+
+
+def _tell_posting(certificate, change) -> None:
+    from applications.models import Notification
+    from applications.notifications import notify_organization
+
+    notify_organization(
+        certificate.application,
+        kind=Notification.Kind.CERTIFICATE_ISSUED,
+        detail=lambda: gettext("posted, tracking number %(n)s") % {"n": certificate.tracking_number},
+    )
+
+
+_S = Certificate.Status
+_DECIDER = role(roles.DECISION_MAKER)
+_LIVE = Certificate.LIVE
+Certificate.WORKFLOW = Workflow(
+    Transition(
+        "suspend",
+        [_S.ACTIVE],
+        _S.SUSPENDED,
+        (_DECIDER, SYSTEM),
+        _("Suspend"),
+        guards=(_impartial,),
+        effects=(tell_holder,),
+        needs_reason=True,
+        style="danger",
+    ),
+    Transition(
+        "restore",
+        [_S.SUSPENDED],
+        _S.ACTIVE,
+        (_DECIDER,),
+        _("Restore"),
+        guards=(_impartial,),
+        effects=(tell_holder,),
+        needs_reason=True,
+        style="default",
+    ),
+    Transition(
+        "withdraw",
+        _LIVE,
+        _S.WITHDRAWN,
+        (_DECIDER, SYSTEM),
+        _("Withdraw (revoke)"),
+        guards=(_impartial,),
+        effects=(tell_holder,),
+        needs_reason=True,
+        style="danger",
+    ),
+    Transition(
+        "cancel",
+        _LIVE,
+        _S.CANCELLED,
+        (_DECIDER,),
+        _("Cancel at the holder's request"),
+        guards=(_impartial,),
+        effects=(tell_holder,),
+        needs_reason=True,
+    ),
+    Transition(
+        "change_grade",
+        _LIVE,
+        None,
+        (_DECIDER,),
+        _("Change the grade"),
+        guards=(_impartial, _another_grade),
+        effects=(tell_holder,),
+        needs_reason=True,
+    ),
+    Transition("expire", _LIVE, _S.EXPIRED, (SYSTEM,), _("Expire"), effects=(tell_holder,)),
+    # The grant of the re-certification (by an impartial decision-maker, checked there) supersedes the old one.
+    Transition(
+        "supersede",
+        _LIVE,
+        _S.SUPERSEDED,
+        (_DECIDER, SYSTEM),
+        _("Supersede by the re-certification's certificate"),
+        effects=(tell_holder,),
+        needs_reason=True,
+    ),
+    Transition(
+        "choose_delivery",
+        _LIVE,
+        None,
+        (member_of(lambda certificate: certificate.organization, owner=True),),
+        _("Choose how the paper certificate is delivered"),
+        guards=(_not_posted,),
+    ),
+    # The holder's owner applies to renew (certificates.services.start_recertification makes the draft).
+    Transition(
+        "request_recertification",
+        _LIVE,
+        None,
+        (member_of(lambda certificate: certificate.organization, owner=True),),
+        _("Apply for re-certification"),
+    ),
+    Transition(
+        "mark_posted",
+        _LIVE,
+        None,
+        (role(roles.REVIEWER),),
+        _("Record posting"),
+        guards=(_post_requested,),
+        effects=(_tell_posting,),
+        needs_reason=True,
+    ),
+)
 
 
 class CertificateStatusChange(models.Model):

@@ -1,10 +1,13 @@
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from accounts import roles
 from applications.models import Application, Grade
+from certportal.workflow import Transition, Workflow, role
 
 
 class Decision(models.Model):
@@ -23,6 +26,9 @@ class Decision(models.Model):
     )
     grade = models.CharField(_("grade decided"), max_length=20, choices=Grade.choices, blank=True)
     reason = models.TextField(_("reasons"), blank=True)
+    # "Stars only after one year at 达标级" (certificates/policy.py): the decision-maker's exception and its grounds.
+    outstanding_exception = models.BooleanField(_("“particularly outstanding results” exception"), default=False)
+    exception_reason = models.TextField(_("reason for the exception"), blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("decided by")
     )
@@ -46,6 +52,100 @@ class CaseFile(Application):
         proxy = True
         verbose_name = _("case for decision")
         verbose_name_plural = _("cases for decision")
+
+
+# --- the decision's workflow: the application's last step, taken on the case file (design.md §3.1) ----------------
+
+
+def _impartial(case, user, **context) -> list[str]:
+    from ..impartiality import impartiality_problems
+
+    return impartiality_problems(user, case)
+
+
+def _certification_audit(case):
+    return case.audits.exclude(kind="surveillance").select_related("indicator_set").order_by("-pk").first()
+
+
+def _report_in_place(case, user, **context) -> list[str]:
+    audit = _certification_audit(case)
+    if audit is None:
+        return [gettext("The application has no audit to decide on.")]
+    if not audit.is_reported:
+        return [gettext("The audit report was reopened for correction: wait until its leader submits it again.")]
+    return []
+
+
+def _real_points(case, user, **context) -> list[str]:
+    """A certificate rests on the standard's real points; demo mode alone grants on placeholders (as a specimen)."""
+    audit = _certification_audit(case)
+    if audit is None or not audit.indicator_set.has_placeholder_points or settings.DEMO_MODE:
+        return []
+    return [
+        gettext(
+            "The audit's indicator set “%(name)s” still has placeholder points: no certificate can be granted on it "
+            "until an administrator enters the real points of the standard."
+        )
+        % {"name": audit.indicator_set}
+    ]
+
+
+def _grade_allowed(case, user, *, grade: str = "", decision_reason: str = "", **context) -> list[str]:
+    recommended = case.grade
+    if not recommended:
+        return [gettext("The audit has not produced a grade yet.")]
+    grade = grade or recommended
+    if grade not in Grade.values:
+        return [gettext("Choose one of the grades.")]
+    if Grade.rank(grade) > Grade.rank(recommended):
+        return [gettext("The grade cannot be higher than the one the audit computed.")]
+    if grade != recommended and not decision_reason.strip():
+        return [gettext("Give the reason for granting a lower grade than the audit computed.")]
+    return []
+
+
+def _grade_policy(case, user, *, grade: str = "", outstanding_exception=False, exception_reason="", **c) -> list:
+    from ..policy import grade_policy_problems
+
+    return grade_policy_problems(
+        case, grade or case.grade, exception=outstanding_exception, exception_reason=exception_reason
+    )
+
+
+def _decided(case, change) -> None:
+    """The audits the decision rests on are closed; the applicant hears of the decision."""
+    from applications.models.applications import tell_applicant
+
+    for audit in case.audits.exclude(kind="surveillance").filter(status="submitted"):
+        audit.close(by=change.by, reason=str(change.transition.label))
+    tell_applicant(case, change)
+
+
+_S = Application.Status
+_DECIDER = role(roles.DECISION_MAKER)
+CaseFile.WORKFLOW = Workflow(
+    Transition(
+        "grant",
+        [_S.AWAITING_DECISION],
+        _S.CERTIFIED,
+        (_DECIDER,),
+        _("Grant certification"),
+        guards=(_impartial, _report_in_place, _real_points, _grade_allowed, _grade_policy),
+        effects=(_decided,),
+        style="default",
+    ),
+    Transition(
+        "refuse",
+        [_S.AWAITING_DECISION],
+        _S.REFUSED,
+        (_DECIDER,),
+        _("Refuse certification"),
+        guards=(_impartial, _report_in_place),
+        effects=(_decided,),
+        needs_reason=True,
+        style="danger",
+    ),
+)
 
 
 class DecisionDossier(models.Model):

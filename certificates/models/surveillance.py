@@ -1,15 +1,17 @@
-from django.db import models, transaction
+from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from accounts import roles
 from audits.models import Audit
-from certportal.workflow import InvalidTransition, record_history
+from certportal.workflow import SYSTEM, Transition, Workflow, WorkflowMixin, role
 
 from .certificates import Certificate
 
 
-class SurveillanceReview(models.Model):
+class SurveillanceReview(WorkflowMixin, models.Model):
     """One of the surveillance reviews a certificate owes in its cycle, as a row with a due date."""
 
     class Status(models.TextChoices):
@@ -20,13 +22,7 @@ class SurveillanceReview(models.Model):
         OVERDUE = "overdue", _("Overdue")
 
     S = Status
-    ALLOWED = {
-        S.PLANNED: {S.NOTIFIED, S.SCHEDULED, S.OVERDUE},
-        S.NOTIFIED: {S.SCHEDULED, S.OVERDUE},
-        S.SCHEDULED: {S.COMPLETED, S.OVERDUE},
-        S.OVERDUE: {S.SCHEDULED, S.COMPLETED},
-        S.COMPLETED: set(),
-    }
+    OPEN = (S.PLANNED, S.NOTIFIED, S.SCHEDULED)
 
     certificate = models.ForeignKey(
         Certificate, models.PROTECT, related_name="surveillance_reviews", verbose_name=_("certificate")
@@ -55,43 +51,135 @@ class SurveillanceReview(models.Model):
     def __str__(self) -> str:
         return f"{self.certificate.number} #{self.sequence} ({self.due_date})"
 
-    def _move(self, new: str, *, by, reason: str = "", extra_fields=()) -> None:
-        current = type(self).objects.select_for_update().values_list("status", flat=True).get(pk=self.pk)
-        if new not in self.ALLOWED[current]:
-            raise InvalidTransition(self.Status(current).label, self.Status(new).label)
-        self.status = new
-        record_history(self, by=by, reason=reason)
-        self.save(update_fields=["status", *extra_fields])
-
-    @transaction.atomic
     def notify(self, *, by=None) -> None:
-        """The holder has been told the review is coming."""
-        self._move(self.Status.NOTIFIED, by=by)
+        """The holder has been told the review is coming (the daily sweep)."""
+        self.perform("notify", by=by)
 
     notify.alters_data = True
 
-    @transaction.atomic
     def schedule(self, *, audit: Audit, by) -> None:
         """A surveillance audit is planned for this review."""
-        self.audit = audit
-        self._move(self.Status.SCHEDULED, by=by, extra_fields=["audit"])
+
+        def update():
+            self.audit = audit
+            return ["audit"]
+
+        self.perform("schedule", by=by, update=update)
 
     schedule.alters_data = True
 
-    @transaction.atomic
-    def complete(self, *, by) -> None:
-        """The surveillance audit is done."""
-        self.completed_at = timezone.now()
-        self._move(self.Status.COMPLETED, by=by, extra_fields=["completed_at"])
+    def complete(self, *, by, outcome: str, reason: str = "", apply=None) -> None:
+        """The decision-maker records the outcome of the submitted surveillance audit (`apply` changes the
+        certificate accordingly, in the same transaction)."""
+
+        def update():
+            if apply is not None:
+                apply()
+            self.completed_at = timezone.now()
+            return ["completed_at"]
+
+        self.perform("complete", by=by, reason=reason, update=update, outcome=outcome)
 
     complete.alters_data = True
 
-    @transaction.atomic
     def mark_overdue(self, *, by=None) -> None:
-        """The due date passed without a completed review."""
-        self._move(self.Status.OVERDUE, by=by, reason="due date passed")
+        """The due date passed without a completed review (the daily sweep)."""
+        self.perform("mark_overdue", by=by, reason="due date passed")
 
     mark_overdue.alters_data = True
+
+
+# --- a surveillance review's workflow (design.md §3.1) -------------------------------------------------------------
+
+# The outcomes a decision-maker may record; the certificate changes accordingly (certificates.services).
+MAINTAINED, GRADE_CHANGED, SUSPENDED, WITHDRAWN = "maintained", "grade_changed", "suspended", "withdrawn"
+PASSING = (MAINTAINED, GRADE_CHANGED)
+
+
+def _certificate_live(review, user, **context) -> list[str]:
+    certificate = review.certificate
+    if certificate.status in Certificate.LIVE:
+        return []
+    return [
+        gettext("The certificate’s status is “%(status)s”: the surveillance cannot change it any more.")
+        % {"status": certificate.get_status_display()}
+    ]
+
+
+def _impartial(review, user, **context) -> list[str]:
+    from ..impartiality import impartiality_problems
+
+    return impartiality_problems(user, review.certificate.application) if user is not None else []
+
+
+def _report_submitted(review, user, **context) -> list[str]:
+    if review.audit is None or review.audit.status != Audit.Status.SUBMITTED:
+        return [gettext("The surveillance audit report has not been submitted yet.")]
+    return []
+
+
+def _findings_closed(review, user, *, outcome: str = "", **context) -> list[str]:
+    """The certificate is not maintained (nor its grade changed) while a finding of that audit is open."""
+    if outcome not in PASSING or review.audit is None:
+        return []
+    open_ones = review.audit.nonconformities.unresolved().count()
+    if not open_ones:
+        return []
+    return [
+        ngettext(
+            "%(count)d nonconformity (special deductions included) of this surveillance audit is not verified yet: "
+            "the certificate cannot be maintained until it is.",
+            "%(count)d nonconformities (special deductions included) of this surveillance audit are not verified "
+            "yet: the certificate cannot be maintained until they are.",
+            open_ones,
+        )
+        % {"count": open_ones}
+    ]
+
+
+def _tell_maintained(review, change) -> None:
+    """A maintained certificate changes no status or grade, so its own transitions tell nobody: this does."""
+    if change.context.get("outcome") != MAINTAINED:
+        return
+    from applications.models import Notification
+    from applications.notifications import notify_organization
+
+    certificate = review.certificate
+    notify_organization(
+        certificate.application,
+        kind=Notification.Kind.CERTIFICATE_STATUS,
+        detail=lambda: (
+            gettext("%(number)s: maintained after surveillance review %(sequence)d")
+            % {"number": certificate.number, "sequence": review.sequence}
+        ),
+        reason=change.reason,
+    )
+
+
+_S = SurveillanceReview.Status
+SurveillanceReview.WORKFLOW = Workflow(
+    Transition("notify", [_S.PLANNED], _S.NOTIFIED, (SYSTEM,), _("Tell the holder")),
+    Transition(
+        "schedule",
+        [_S.PLANNED, _S.NOTIFIED, _S.OVERDUE],
+        _S.SCHEDULED,
+        (role(roles.REVIEWER),),
+        _("Plan the surveillance audit"),
+        guards=(_certificate_live,),
+        style="default",
+    ),
+    Transition(
+        "complete",
+        [_S.SCHEDULED, _S.OVERDUE],
+        _S.COMPLETED,
+        (role(roles.DECISION_MAKER),),
+        _("Record the surveillance outcome"),
+        guards=(_certificate_live, _report_submitted, _impartial, _findings_closed),
+        effects=(_tell_maintained,),
+        style="default",
+    ),
+    Transition("mark_overdue", list(SurveillanceReview.OPEN), _S.OVERDUE, (SYSTEM,), _("Mark overdue")),
+)
 
 
 class SurveillanceReminder(models.Model):

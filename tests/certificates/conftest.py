@@ -4,18 +4,15 @@ from decimal import Decimal
 import pytest
 import time_machine
 
-from applications.models import Application
 from certificates import services
-from tests.factories import in_state
+from tests.factories import ready_for_decision
 
 
 @pytest.fixture
 def make_certificate(decision_maker):
     def make(organization=None, grade="four_star", when=None, **kwargs):
         extra = {"organization": organization} if organization else {}
-        application = in_state(
-            Application.Status.AWAITING_DECISION, grade=grade, score=Decimal("91.50"), **extra, **kwargs
-        )
+        application = ready_for_decision(grade=grade, score=Decimal("91.50"), **extra, **kwargs)
         if when:
             with time_machine.travel(when):
                 return services.grant_certification(application=application, by=decision_maker)

@@ -3,14 +3,13 @@ import zipfile
 from decimal import Decimal
 
 import pytest
-from django.core.files.base import ContentFile
 from django.urls import reverse
 
 from applications.models import Application, MaterialItem
 from audits.models import AuditTeamMember
 from certificates.models import Certificate, DecisionDossier
 from certificates.tasks import build_decision_dossier
-from tests.factories import AuditFactory, in_state
+from tests.factories import AuditFactory, in_state, store_file
 
 pytestmark = pytest.mark.django_db
 
@@ -24,17 +23,7 @@ def case(applicant):
         organization=applicant.membership.organization,
     )
     item = application.material_items.get(material_type__code="business_licence")
-    item.status = MaterialItem.Status.UPLOADED
-    item.save()
-    item.add_file(
-        ContentFile(b"%PDF-1.4 licence"),
-        by=applicant,
-        original_name="执照.pdf",
-        content_type="application/pdf",
-        extension=".pdf",
-    )
-    item.status = MaterialItem.Status.ACCEPTED
-    item.save()
+    store_file(item, by=applicant, content=b"%PDF-1.4 licence", name="执照.pdf", status=MaterialItem.Status.ACCEPTED)
     return application
 
 

@@ -9,13 +9,13 @@ from audits.models import AuditTeamMember
 from certificates import services
 from certificates.models import Certificate, Decision
 from certportal.workflow import InvalidTransition, TransitionError
-from tests.factories import AuditFactory, in_state
+from tests.factories import AuditFactory, ready_for_decision
 
 pytestmark = pytest.mark.django_db
 
 
 def _awaiting(grade="four_star", score="91.00"):
-    return in_state(Application.Status.AWAITING_DECISION, grade=grade, score=Decimal(score))
+    return ready_for_decision(grade=grade, score=Decimal(score))
 
 
 def test_grant_issues_a_numbered_certificate_with_surveillance_dates(decision_maker):

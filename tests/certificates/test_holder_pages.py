@@ -1,4 +1,7 @@
+import datetime
+
 import pytest
+import time_machine
 from django.core import mail
 from django.urls import reverse
 
@@ -61,6 +64,7 @@ def test_delivery_needs_post(client, applicant, certificate):
     assert client.get(reverse("certificates:delivery", args=[certificate.pk])).status_code == 405
 
 
+@time_machine.travel(datetime.datetime(2029, 1, 10, 4, tzinfo=datetime.UTC), tick=False)  # re-certification is open
 def test_the_certificate_page_shows_the_next_surveillance_and_offers_re_certification(client, applicant, certificate):
     client.force_login(applicant)
     page = client.get(reverse("certificates:detail", args=[certificate.pk])).content.decode()

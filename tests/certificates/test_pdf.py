@@ -118,11 +118,10 @@ def test_one_landscape_a4_page_with_subset_fonts(certificate):
 def test_the_render_is_enqueued_when_the_grant_commits(decision_maker, django_capture_on_commit_callbacks):
     from decimal import Decimal
 
-    from applications.models import Application
     from certificates import services
-    from tests.factories import in_state
+    from tests.factories import ready_for_decision
 
-    application = in_state(Application.Status.AWAITING_DECISION, grade="three_star", score=Decimal("85"))
+    application = ready_for_decision(grade="three_star", score=Decimal("85"))
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         certificate = services.grant_certification(application=application, by=decision_maker)
     assert any(getattr(c, "args", ())[:1] == (render_certificate_pdf,) for c in callbacks)

@@ -9,7 +9,7 @@ from audits.models import Audit
 from certificates import services, surveillance
 from certificates.models import Certificate, RecertificationReminder, SurveillanceReminder, SurveillanceReview
 from certportal.workflow import TransitionError
-from tests.factories import AuditFactory
+from tests.factories import AuditFactory, store_file
 
 pytestmark = pytest.mark.django_db
 SHANGHAI = datetime.timezone(datetime.timedelta(hours=8))
@@ -25,13 +25,14 @@ def sweep(day: str) -> dict:
         return surveillance.run()
 
 
-def _submitted_surveillance_audit(review, grade="four_star", score="91"):
+def _submitted_surveillance_audit(review, grade="four_star", score="91", **dates):
     audit = AuditFactory(
         application=review.certificate.application,
         kind=Audit.Kind.SURVEILLANCE,
         status=Audit.Status.SUBMITTED,
         grade=grade,
         score=Decimal(score),
+        **dates,
     )
     review.schedule(audit=audit, by=None)
     return audit
@@ -52,10 +53,13 @@ def test_issue_reminders_surveillance_passed_then_missed_suspended_withdrawn(cer
     first.refresh_from_db()
     assert first.status == SurveillanceReview.Status.NOTIFIED
 
-    _submitted_surveillance_audit(first)
+    on_due_date = datetime.date(2027, 5, 6)
+    _submitted_surveillance_audit(first, planned_start=on_due_date, planned_end=on_due_date)
     services.complete_surveillance(review=first, by=reviewer, outcome="maintained")
     first.refresh_from_db()
     assert first.status == SurveillanceReview.Status.COMPLETED
+    second.refresh_from_db()
+    assert second.due_date == datetime.date(2028, 5, 6)  # 12 months after that audit
 
     assert sweep("2028-05-06")["overdue"] == 0  # due today is not overdue yet
     assert sweep("2028-05-07")["overdue"] == 1
@@ -108,10 +112,13 @@ def test_a_failed_surveillance_cannot_maintain(certificate, reviewer):
 def test_expiry_and_recertification_reminders(certificate):
     assert certificate.expires_on == datetime.date(2029, 5, 6)
     SurveillanceReview.objects.filter(certificate=certificate).update(status="completed")
-    assert sweep("2029-02-05")["recertification_reminders"] == 1  # 90 days before
-    assert sweep("2029-02-05")["recertification_reminders"] == 0
-    assert sweep("2029-04-06")["recertification_reminders"] == 1  # 30 days
-    assert RecertificationReminder.objects.count() == 2
+    assert sweep("2028-11-06")["recertification_reminders"] == 0  # 181 days before
+    assert sweep("2028-11-07")["recertification_reminders"] == 1  # 180 days
+    assert sweep("2028-11-07")["recertification_reminders"] == 0
+    assert sweep("2029-01-06")["recertification_reminders"] == 1  # 120 days
+    assert sweep("2029-02-05")["recertification_reminders"] == 1  # 90 days
+    assert sweep("2029-04-06")["recertification_reminders"] == 0  # no step at 30 days any more
+    assert RecertificationReminder.objects.count() == 3
     assert sweep("2029-05-06")["expired"] == 0  # the last valid day
     assert sweep("2029-05-07")["expired"] == 1
     certificate.refresh_from_db()
@@ -133,26 +140,16 @@ def test_a_late_first_sweep_sends_only_the_nearest_reminder(certificate):
 def test_issue_then_recertification_then_superseded(certificate, applicant, decision_maker, client):
     application = certificate.application
     item = application.material_items.get(material_type__code="business_licence")
-    from django.core.files.base import ContentFile
 
-    item.status = MaterialItem.Status.UPLOADED
-    item.save()
-    item.add_file(
-        ContentFile(b"%PDF-1.4 licence"),
-        by=applicant,
-        original_name="执照.pdf",
-        content_type="application/pdf",
-        extension=".pdf",
-    )
-    item.status = MaterialItem.Status.ACCEPTED
-    item.save()
+    store_file(item, by=applicant, content=b"%PDF-1.4 licence", name="执照.pdf", status=MaterialItem.Status.ACCEPTED)
 
-    renewal = services.start_recertification(certificate=certificate, by=applicant)
+    with at("2029-01-10"):  # the re-certification window is open (and not yet late)
+        renewal = services.start_recertification(certificate=certificate, by=applicant)
     assert (renewal.kind, renewal.renews, renewal.status) == ("recertification", application, "draft")
     carried = renewal.material_items.get(material_type__code="business_licence")
     assert carried.to_reconfirm and carried.status == MaterialItem.Status.UPLOADED
     assert carried.latest_file.sha256 == item.latest_file.sha256
-    with pytest.raises(TransitionError):
+    with pytest.raises(TransitionError), at("2029-01-10"):
         services.start_recertification(certificate=certificate, by=applicant)  # applied twice
 
     renewal.status, renewal.grade, renewal.score = Application.Status.AWAITING_DECISION, "five_star", Decimal("96")

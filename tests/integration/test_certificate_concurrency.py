@@ -11,7 +11,7 @@ from applications.models import Application
 from certificates import services
 from certificates.models import Certificate
 from certportal.workflow import TransitionError
-from tests.factories import UserFactory, in_state
+from tests.factories import UserFactory, ready_for_decision
 
 
 @pytest.fixture(autouse=True)
@@ -44,7 +44,7 @@ def _grant(application_id, user_id, barrier=None):
 
 
 def _awaiting():
-    return in_state(Application.Status.AWAITING_DECISION, grade="four_star", score=Decimal("91"))
+    return ready_for_decision(grade="four_star", score=Decimal("91"))
 
 
 def test_two_grants_at_once_make_one_certificate():

@@ -18,7 +18,7 @@ from applications.models import Application, MaterialItem, Notification, Service
 from certificates.models import Certificate
 from certificates.services import grant_certification
 from certificates.tasks import redeliver_pending
-from tests.factories import ApplicationFactory, MembershipFactory, UserFactory, in_state
+from tests.factories import ApplicationFactory, MembershipFactory, UserFactory, ready_for_decision
 
 from .conftest import wait_for, worker_logs
 
@@ -29,7 +29,7 @@ FAST_REDELIVERY = {"CELERY_VISIBILITY_TIMEOUT": "10", "CELERY_UNACKED_RESTORE_IN
 
 
 def _grant(decider) -> Certificate:
-    application = in_state(Application.Status.AWAITING_DECISION, grade="four_star", score=Decimal("91"))
+    application = ready_for_decision(grade="four_star", score=Decimal("91"))
     return grant_certification(application=application, by=decider)  # enqueues its render on commit
 
 

@@ -31,7 +31,14 @@ from audits.models import Audit, AuditPhoto, AuditTeamMember, CorrectiveAction, 
 from certificates import services as certificate_services
 from certificates.models import DecisionDossier
 from tests.applications import samples
-from tests.factories import AuditFactory, AuditorProfileFactory, MembershipFactory, UserFactory, in_state
+from tests.factories import (
+    AuditFactory,
+    AuditorProfileFactory,
+    MembershipFactory,
+    UserFactory,
+    in_state,
+    ready_for_decision,
+)
 
 S = Application.Status
 
@@ -143,7 +150,7 @@ def _applications(org, reviewer, decider):
     org.deciding_file.file.save("plan.pdf", ContentFile(samples.pdf()), save=True)
     org.dossier = DecisionDossier(application=org.deciding, requested_by=decider, status=DecisionDossier.Status.READY)
     org.dossier.file.save("dossier.zip", ContentFile(b"PK\x05\x06" + b"\0" * 18), save=True)
-    certified = in_state(S.AWAITING_DECISION, organization=organization, grade="four_star", score=Decimal("92"))
+    certified = ready_for_decision(organization=organization, grade="four_star", score=Decimal("92"))
     org.certificate = certificate_services.grant_certification(application=certified, by=decider)
     org.certificate.pdf.save("certificate.pdf", ContentFile(samples.pdf()), save=True)
     org.certified = certified

@@ -1,12 +1,11 @@
 """Helpers for the back-office tests: applications ready for review, and the admin URLs of each button."""
 
 import pytest
-from django.core.files.base import ContentFile
 from django.urls import reverse
 from django.utils import timezone
 
 from applications.models import Application, MaterialItem, ServiceCategory
-from tests.factories import ApplicationFactory, AuditorProfileFactory, in_state
+from tests.factories import ApplicationFactory, AuditorProfileFactory, in_state, store_file
 
 S = Application.Status
 
@@ -14,13 +13,7 @@ S = Application.Status
 def with_files(application: Application, by) -> Application:
     """Upload a PDF for every required material (the items become "uploaded")."""
     for item in application.material_items.filter(material_type__required=True).select_related("material_type"):
-        item.add_file(
-            ContentFile(b"%PDF-1.4 test"),
-            by=by,
-            original_name=f"{item.material_type.code}.pdf",
-            content_type="application/pdf",
-            extension=".pdf",
-        )
+        store_file(item, by=by)
     return application
 
 

@@ -1,10 +1,9 @@
 """The application page: everything a reviewer needs on one screen, read-only, at a fixed query cost."""
 
 import pytest
-from django.core.files.base import ContentFile
 
 from applications.models import Application
-from tests.factories import in_state
+from tests.factories import in_state, store_file
 from tests.staff.conftest import change_url
 
 pytestmark = pytest.mark.django_db
@@ -45,9 +44,7 @@ def test_the_page_query_count_does_not_grow_with_files_and_history(
 ):
     for item in submitted.material_items.filter(material_type__required=True):
         for _ in range(versions - 1):
-            item.add_file(
-                ContentFile(b"x"), by=applicant, original_name="x.pdf", content_type="application/pdf", extension=".pdf"
-            )
+            store_file(item, by=applicant, content=b"x", name="x.pdf")
     for _ in range(versions):
         submitted.return_for_corrections(by=reviewer, reason="再改")
         submitted.submit(by=applicant)

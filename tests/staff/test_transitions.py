@@ -44,9 +44,11 @@ def test_accepting_with_a_required_material_not_accepted_is_refused(reviewer_cli
 
 
 def test_the_page_says_why_accepting_is_not_possible_yet(reviewer_client, submitted):
+    """The button is shown disabled with the guard's own reasons (Application.WORKFLOW "accept")."""
     response = reviewer_client.get(change_url(submitted))
-    assert response.context["missing_for_acceptance"]
-    assert b'id="cp-missing"' in response.content
+    accept = next(offer for offer in response.context["transitions"] if offer.name == "accept")
+    assert accept.refusals == submitted.missing_for_acceptance() != []
+    assert b'id="cp-refused-accept"' in response.content
 
 
 @pytest.mark.parametrize("name", ["return", "refuse"])
