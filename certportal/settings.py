@@ -297,11 +297,23 @@ PAYMENT_SANDBOX_SECRET = env.str("PAYMENT_SANDBOX_SECRET", default="")
 
 # --- Certification cycle (design.md §4; domain.md §4.1). Days and months are counted in TIME_ZONE.
 CERTIFICATE_VALIDITY_MONTHS = env.int("CERTIFICATE_VALIDITY_MONTHS", default=36)
-SURVEILLANCE_DUE_MONTHS = env.list("SURVEILLANCE_DUE_MONTHS", cast=int, default=[12, 24])
+# Each surveillance is due at most this many months after the previous audit's last on-site day (the first one
+# after the certification audit's), never after expiry. A cycle holds as many as fall before expiry, (36 − 1) // 12
+# = 2: the re-certification audit takes the place of the one that would fall on expiry (certificates/cycle.py).
+SURVEILLANCE_INTERVAL_MONTHS = env.int("SURVEILLANCE_INTERVAL_MONTHS", default=12)
 SURVEILLANCE_REMINDER_DAYS = env.list("SURVEILLANCE_REMINDER_DAYS", cast=int, default=[60, 30, 7])
 SURVEILLANCE_GRACE_DAYS = env.int("SURVEILLANCE_GRACE_DAYS", default=30)
 SUSPENSION_LIMIT_MONTHS = env.int("SUSPENSION_LIMIT_MONTHS", default=6)
-RECERTIFICATION_REMINDER_DAYS = env.list("RECERTIFICATION_REMINDER_DAYS", cast=int, default=[90, 30])
+# Re-certification: the holder may apply from OPENS months before expiry. One started later than LATEST months
+# before expiry cannot be finished in time and becomes an initial certification (domain.md §4.1). Keep the first
+# reminder inside the window (180 days is inside 6 months).
+RECERTIFICATION_OPENS_MONTHS = env.int("RECERTIFICATION_OPENS_MONTHS", default=6)
+RECERTIFICATION_LATEST_MONTHS = env.int("RECERTIFICATION_LATEST_MONTHS", default=3)
+RECERTIFICATION_REMINDER_DAYS = env.list("RECERTIFICATION_REMINDER_DAYS", cast=int, default=[180, 120, 90])
+# "Stars only after one year at 达标级" (domain.md §2.5; an older scheme rule that bodies may or may not apply): when
+# on, a first certification is granted at most at Compliant unless the decision records the "particularly
+# outstanding results" exception with a reason (certificates/policy.py).
+STARS_AFTER_COMPLIANT_YEAR = env.bool("STARS_AFTER_COMPLIANT_YEAR", default=False)
 
 # --- On-site audits (issue 5): grades, nonconformities, photos (domain.md §2.4–2.6).
 # Inclusive score thresholds per grade (GB/T 27922: 95/90/80/70); audits.scoring.grade_for is the only reader.

@@ -14,6 +14,10 @@ def make_certificate(decision_maker):
         extra = {"organization": organization} if organization else {}
         application = ready_for_decision(grade=grade, score=Decimal("91.50"), **extra, **kwargs)
         if when:
+            # The surveillance due dates count from the audit's last on-site day (certificates/cycle.py): put it
+            # on the day of the decision.
+            day = when.date()
+            application.audits.update(planned_start=day, planned_end=day)
             with time_machine.travel(when):
                 return services.grant_certification(application=application, by=decision_maker)
         return services.grant_certification(application=application, by=decision_maker)

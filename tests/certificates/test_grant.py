@@ -40,8 +40,10 @@ def test_numbers_are_sequential_per_year(decision_maker):
 
 
 def test_a_certificate_issued_on_29_february(decision_maker):
+    application = _awaiting()
+    application.audits.update(planned_start=datetime.date(2028, 2, 28), planned_end=datetime.date(2028, 2, 29))
     with time_machine.travel(datetime.datetime(2028, 2, 29, 4, tzinfo=datetime.UTC)):
-        certificate = services.grant_certification(application=_awaiting(), by=decision_maker)
+        certificate = services.grant_certification(application=application, by=decision_maker)
     assert certificate.issued_on == datetime.date(2028, 2, 29)
     assert certificate.expires_on == datetime.date(2031, 2, 28)
     assert certificate.surveillance_reviews.first().due_date == datetime.date(2029, 2, 28)
