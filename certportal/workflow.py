@@ -160,11 +160,20 @@ def member_of(get_organization, *, owner: bool = False) -> Actor:
     return Actor("applicant", gettext_lazy("the applicant organization's members"), test)
 
 
-def role(name: str) -> Actor:
-    """Anyone holding the role `name` (accounts.roles), whatever the object."""
+def role(name: str, *others: str) -> Actor:
+    """Anyone holding the role `name` (or one of `others`, accounts.roles), whatever the object."""
     from accounts import roles
 
-    return Actor(name, roles.LABELS[name], lambda user, obj: name in role_names(user))
+    names = {name, *others}
+    label = ", ".join(str(roles.LABELS[n]) for n in [name, *others])
+    return Actor(name, label, lambda user, obj: bool(names & role_names(user)))
+
+
+def reviewer() -> Actor:
+    """The reviewers' moves; administrators may make them too ("everything", design.md §3) but never decide."""
+    from accounts import roles
+
+    return role(roles.REVIEWER, roles.ADMINISTRATOR)
 
 
 # --- the table --------------------------------------------------------------------------------------------------

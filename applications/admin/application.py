@@ -10,9 +10,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts import roles
 from certportal.history import ReadOnlyHistoryAdmin, ReadOnlyMixin
-from certportal.workflow import TransitionError, role_names
+from certportal.workflow import TransitionError
 
 from ..models import Application, MaterialFile, Payment, Quote
 from . import actions, exports, permissions
@@ -259,7 +258,7 @@ def review_context(request, application: Application) -> dict:
         .order_by("history_date"),
         "can_confirm_payment": status == S.ACCEPTED and permissions.can_confirm_payment(user),
         "can_download_receipt": permissions.can_download_receipt(user),
-        "can_refund": roles.REVIEWER in role_names(user),
+        "can_refund": Payment.WORKFLOW["refund"].permits(user, None),
         "audits": application.audits.prefetch_related("team__auditor"),
         "plan_audit_url": _plan_audit_url(application) if status == S.PAID and permissions.can_plan_audit(user) else "",
         "reason_max_length": 2000,

@@ -15,7 +15,7 @@ from certportal.workflow import (
     WorkflowMixin,
     choice_label,
     member_of,
-    role,
+    reviewer,
     role_names,
 )
 
@@ -314,7 +314,7 @@ def _on_audit_team(*, lead: bool):
 
 
 APPLICANT = member_of(lambda application: application.organization)
-REVIEWER = role(roles.REVIEWER)
+REVIEWER = reviewer()
 AUDIT_LEAD = _on_audit_team(lead=True)
 AUDIT_TEAM = _on_audit_team(lead=False)
 S = Application.Status

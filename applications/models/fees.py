@@ -9,9 +9,8 @@ from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from accounts import roles
 from certportal.storage import random_key
-from certportal.workflow import SYSTEM, Transition, TransitionError, Workflow, WorkflowMixin, member_of, role
+from certportal.workflow import SYSTEM, Transition, TransitionError, Workflow, WorkflowMixin, member_of, reviewer
 
 FEN = Decimal("0.01")
 
@@ -323,7 +322,7 @@ def _tell_rejection(payment, change) -> None:
 
 _S = Payment.Status
 _APPLICANT = member_of(lambda payment: payment.application.organization)
-_REVIEWER = role(roles.REVIEWER)
+_REVIEWER = reviewer()
 Payment.WORKFLOW = Workflow(
     Transition(
         "upload_receipt",

@@ -8,9 +8,8 @@ from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from accounts import roles
 from certportal.storage import random_key
-from certportal.workflow import Transition, Workflow, WorkflowMixin, member_of, role
+from certportal.workflow import Transition, Workflow, WorkflowMixin, member_of, reviewer
 
 
 class MaterialType(models.Model):
@@ -209,7 +208,7 @@ MaterialItem.WORKFLOW = Workflow(
         "accept",
         [_S.UPLOADED],
         _S.ACCEPTED,
-        (role(roles.REVIEWER),),
+        (reviewer(),),
         _("Accept"),
         guards=(_application_under_review,),
         style="default",
@@ -218,7 +217,7 @@ MaterialItem.WORKFLOW = Workflow(
         "reject",
         [_S.UPLOADED, _S.ACCEPTED],
         _S.REJECTED,
-        (role(roles.REVIEWER),),
+        (reviewer(),),
         _("Reject"),
         guards=(_application_under_review,),
         effects=(_tell_rejection,),

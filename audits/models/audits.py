@@ -16,6 +16,7 @@ from certportal.workflow import (
     Workflow,
     WorkflowMixin,
     record_history,
+    reviewer,
     role,
     role_names,
 )
@@ -309,7 +310,7 @@ Audit.WORKFLOW = Workflow(
         "reopen",
         [_S.SUBMITTED],
         _S.IN_PROGRESS,
-        (role(roles.REVIEWER),),
+        (reviewer(),),
         _("Reopen the report for correction"),
         guards=(_before_decision,),
         effects=(_report_reopened,),

@@ -19,6 +19,7 @@ from certportal.workflow import (
     WorkflowMixin,
     member_of,
     record_history,
+    reviewer,
     role,
 )
 
@@ -381,7 +382,7 @@ Certificate.WORKFLOW = Workflow(
         "mark_posted",
         _LIVE,
         None,
-        (role(roles.REVIEWER),),
+        (reviewer(),),
         _("Record posting"),
         guards=(_post_requested,),
         effects=(_tell_posting,),

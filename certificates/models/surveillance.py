@@ -6,7 +6,7 @@ from simple_history.models import HistoricalRecords
 
 from accounts import roles
 from audits.models import Audit
-from certportal.workflow import SYSTEM, Transition, Workflow, WorkflowMixin, role
+from certportal.workflow import SYSTEM, Transition, Workflow, WorkflowMixin, reviewer, role
 
 from .certificates import Certificate
 
@@ -163,7 +163,7 @@ SurveillanceReview.WORKFLOW = Workflow(
         "schedule",
         [_S.PLANNED, _S.NOTIFIED, _S.OVERDUE],
         _S.SCHEDULED,
-        (role(roles.REVIEWER),),
+        (reviewer(),),
         _("Plan the surveillance audit"),
         guards=(_certificate_live,),
         style="default",

@@ -42,14 +42,14 @@ def test_initial_quote_from_schedule_and_man_days(employees, total, reviewer):
     assert {line.name_en for line in quote.lines.all()} >= {"Application fee", "Audit fee"}
 
 
-def _payment(reviewer) -> Payment:
-    application = in_state(Application.Status.SUBMITTED)
+def _payment(reviewer, organization=None) -> Payment:
+    application = in_state(Application.Status.SUBMITTED, **({"organization": organization} if organization else {}))
     application.accept(by=reviewer)
     return application.payments.get()
 
 
 def test_confirming_a_payment_marks_the_application_paid(reviewer, applicant):
-    payment = _payment(reviewer)
+    payment = _payment(reviewer, applicant.membership.organization)
     payment.upload_receipt(ContentFile(b"%PDF-1.4 receipt"), by=applicant, original_name="回单.pdf", extension=".pdf")
     payment.confirm(by=reviewer)
     payment.application.refresh_from_db()
@@ -67,7 +67,7 @@ def test_confirming_twice_is_refused(reviewer):
 
 
 def test_rejected_receipt_needs_a_reason_and_can_be_replaced(reviewer, applicant):
-    payment = _payment(reviewer)
+    payment = _payment(reviewer, applicant.membership.organization)
     payment.upload_receipt(ContentFile(b"x"), by=applicant, original_name="a.pdf", extension=".pdf")
     with pytest.raises(TransitionError):
         payment.reject(by=reviewer, reason="")

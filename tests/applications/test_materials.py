@@ -3,20 +3,26 @@ import hashlib
 import pytest
 from django.core.files.base import ContentFile
 
-from applications.models import MaterialItem
+from applications.models import Application, MaterialItem
 from certportal.workflow import InvalidTransition, TransitionError
 from tests.factories import ApplicationFactory
 
 pytestmark = pytest.mark.django_db
 
 
-def _item():
-    application = ApplicationFactory()
+def _item(applicant):
+    application = ApplicationFactory(organization=applicant.membership.organization)
     return application.material_items.get(material_type__code="business_licence")
 
 
-def test_every_upload_is_kept_as_a_version_with_its_fingerprint(applicant):
-    item = _item()
+def _set_application(item, status):
+    """Setup shortcut: the application's own transitions are tested in test_application_transitions."""
+    Application.objects.filter(pk=item.application_id).update(status=status)
+    item.application.refresh_from_db()
+
+
+def test_every_upload_is_kept_as_a_version_with_its_fingerprint(applicant, reviewer):
+    item = _item(applicant)
     first = item.add_file(
         ContentFile(b"%PDF-1 one"),
         by=applicant,
@@ -24,7 +30,9 @@ def test_every_upload_is_kept_as_a_version_with_its_fingerprint(applicant):
         content_type="application/pdf",
         extension=".pdf",
     )
-    item.reject(by=applicant, reason="模糊")
+    _set_application(item, Application.Status.SUBMITTED)
+    item.reject(by=reviewer, reason="模糊")
+    _set_application(item, Application.Status.RETURNED)
     second = item.add_file(
         ContentFile(b"%PDF-1 two"),
         by=applicant,
@@ -43,17 +51,21 @@ def test_every_upload_is_kept_as_a_version_with_its_fingerprint(applicant):
 
 
 def test_review_decisions(reviewer, applicant):
-    item = _item()
+    item = _item(applicant)
     with pytest.raises(InvalidTransition):
         item.accept(by=reviewer)  # nothing uploaded yet
     item.add_file(
         ContentFile(b"x"), by=applicant, original_name="a.pdf", content_type="application/pdf", extension=".pdf"
     )
+    with pytest.raises(TransitionError):  # the application is still a draft: materials are reviewed once submitted
+        item.accept(by=reviewer)
+    _set_application(item, Application.Status.SUBMITTED)
     with pytest.raises(TransitionError):
         item.reject(by=reviewer, reason="")
     item.accept(by=reviewer)
     assert (item.status, item.reviewed_by) == (MaterialItem.Status.ACCEPTED, reviewer)
-    with pytest.raises(InvalidTransition):
+    _set_application(item, Application.Status.RETURNED)
+    with pytest.raises(InvalidTransition):  # an accepted item keeps its file
         item.add_file(
             ContentFile(b"y"), by=applicant, original_name="b.pdf", content_type="application/pdf", extension=".pdf"
         )

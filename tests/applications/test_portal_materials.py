@@ -127,6 +127,8 @@ def test_an_accepted_item_keeps_its_file(applicant_client, applicant, reviewer):
     item = item_of(application)
     upload(applicant_client, item, pdf_file())
     item.refresh_from_db()
+    application.status = S.SUBMITTED  # setup shortcut: the review happens once the application is submitted
+    application.save()
     item.accept(by=reviewer)
     application.status = S.RETURNED  # setup shortcut: corrections for another item
     application.save()
@@ -140,6 +142,8 @@ def test_a_rejected_item_takes_a_new_version(applicant_client, applicant, review
     item = item_of(application)
     upload(applicant_client, item, pdf_file("blurred.pdf"))
     item.refresh_from_db()
+    application.status = S.SUBMITTED  # setup shortcut
+    application.save()
     item.reject(by=reviewer, reason="看不清")
     application.status = S.RETURNED
     application.save()

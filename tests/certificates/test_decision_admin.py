@@ -9,18 +9,15 @@ from applications.models import Application, MaterialItem
 from audits.models import AuditTeamMember
 from certificates.models import Certificate, DecisionDossier
 from certificates.tasks import build_decision_dossier
-from tests.factories import AuditFactory, in_state, store_file
+from tests.factories import AuditFactory, in_state, ready_for_decision, store_file
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def case(applicant):
-    application = in_state(
-        Application.Status.AWAITING_DECISION,
-        grade="four_star",
-        score=Decimal("92.00"),
-        organization=applicant.membership.organization,
+    application = ready_for_decision(
+        grade="four_star", score=Decimal("92.00"), organization=applicant.membership.organization
     )
     item = application.material_items.get(material_type__code="business_licence")
     store_file(item, by=applicant, content=b"%PDF-1.4 licence", name="执照.pdf", status=MaterialItem.Status.ACCEPTED)
@@ -111,9 +108,9 @@ def test_the_dossier_zip_is_built_by_a_task(client, decision_maker, case, django
     assert any(n.startswith("materials/") and "business_licence" in n for n in names)
 
 
-def test_register_export_csv_and_xlsx(client, administrator, make_certificate, reviewer):
+def test_register_export_csv_and_xlsx(client, administrator, make_certificate, decision_maker):
     certificate = make_certificate()
-    certificate.suspend(by=reviewer, reason="监督逾期")
+    certificate.suspend(by=decision_maker, reason="监督逾期")
     client.force_login(administrator)
     csv_response = client.get(reverse("admin:certificates_certificate_export", args=["csv"]))
     text = b"".join(csv_response.streaming_content).decode("utf-8-sig")
@@ -126,14 +123,16 @@ def test_register_export_csv_and_xlsx(client, administrator, make_certificate, r
     assert book["certificates"].max_row == 2 and book["status changes"].max_row == 2
 
 
-def test_certificate_transitions_from_the_admin(client, administrator, make_certificate):
+def test_certificate_transitions_from_the_admin(client, administrator, make_certificate, decision_maker):
     certificate = make_certificate()
-    client.force_login(administrator)
     url = reverse("admin:certificates_certificate_act", args=[certificate.pk, "suspend"])
+    client.force_login(administrator)  # administrators manage; they do not decide (design.md §3.1)
+    assert client.post(url, {"reason": "严重投诉"}).status_code == 403
+    client.force_login(decision_maker)
     assert client.post(url, {"reason": ""}).status_code == 200  # the form asks for a reason
     client.post(url, {"reason": "严重投诉"})
     certificate.refresh_from_db()
     assert certificate.status == "suspended"
-    assert certificate.status_changes.get().by == administrator
+    assert certificate.status_changes.get().by == decision_maker
     client.post(reverse("admin:certificates_certificate_act", args=[certificate.pk, "suspend"]), {"reason": "again"})
     assert certificate.status_changes.count() == 1

@@ -45,12 +45,12 @@ def test_verification_shows_the_certificate_without_login(client, certificate):
         ("expire", "expired", "expired"),
     ],
 )
-def test_the_page_tells_the_current_status_at_once(client, certificate, reviewer, action, status, text, settings):
+def test_the_page_tells_the_current_status_at_once(client, certificate, decision_maker, action, status, text, settings):
     settings.LANGUAGE_CODE = "en"
     if action == "expire":
         certificate.expire()
     elif action:
-        getattr(certificate, action)(by=reviewer, reason="reason")
+        getattr(certificate, action)(by=decision_maker, reason="reason")
     response = client.get(
         reverse("certificates:verify", args=[certificate.verification_token]), HTTP_ACCEPT_LANGUAGE="en"
     )

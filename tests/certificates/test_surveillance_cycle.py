@@ -9,7 +9,7 @@ from audits.models import Audit
 from certificates import services, surveillance
 from certificates.models import Certificate, RecertificationReminder, SurveillanceReminder, SurveillanceReview
 from certportal.workflow import TransitionError
-from tests.factories import AuditFactory, store_file
+from tests.factories import AuditFactory, UserFactory, store_file
 
 pytestmark = pytest.mark.django_db
 SHANGHAI = datetime.timezone(datetime.timedelta(hours=8))
@@ -25,7 +25,7 @@ def sweep(day: str) -> dict:
         return surveillance.run()
 
 
-def _submitted_surveillance_audit(review, grade="four_star", score="91", **dates):
+def _submitted_surveillance_audit(review, grade="four_star", score="91", by=None, **dates):
     audit = AuditFactory(
         application=review.certificate.application,
         kind=Audit.Kind.SURVEILLANCE,
@@ -34,11 +34,13 @@ def _submitted_surveillance_audit(review, grade="four_star", score="91", **dates
         score=Decimal(score),
         **dates,
     )
-    review.schedule(audit=audit, by=None)
+    review.schedule(audit=audit, by=by or UserFactory(role="reviewer"))
     return audit
 
 
-def test_issue_reminders_surveillance_passed_then_missed_suspended_withdrawn(certificate, reviewer, applicant):
+def test_issue_reminders_surveillance_passed_then_missed_suspended_withdrawn(
+    certificate, reviewer, applicant, decision_maker
+):
     first, second = certificate.surveillance_reviews.all()
     assert (first.due_date, second.due_date) == (datetime.date(2027, 5, 6), datetime.date(2028, 5, 6))
 
@@ -54,8 +56,8 @@ def test_issue_reminders_surveillance_passed_then_missed_suspended_withdrawn(cer
     assert first.status == SurveillanceReview.Status.NOTIFIED
 
     on_due_date = datetime.date(2027, 5, 6)
-    _submitted_surveillance_audit(first, planned_start=on_due_date, planned_end=on_due_date)
-    services.complete_surveillance(review=first, by=reviewer, outcome="maintained")
+    _submitted_surveillance_audit(first, by=reviewer, planned_start=on_due_date, planned_end=on_due_date)
+    services.complete_surveillance(review=first, by=decision_maker, outcome="maintained")
     first.refresh_from_db()
     assert first.status == SurveillanceReview.Status.COMPLETED
     second.refresh_from_db()
@@ -77,34 +79,34 @@ def test_issue_reminders_surveillance_passed_then_missed_suspended_withdrawn(cer
     assert sweep("2028-12-07") == dict.fromkeys(sweep("2028-12-07"), 0)
 
 
-def test_a_surveillance_completed_after_withdrawal_is_refused(certificate, reviewer):
+def test_a_surveillance_completed_after_withdrawal_is_refused(certificate, decision_maker):
     review = certificate.surveillance_reviews.first()
     _submitted_surveillance_audit(review)
-    certificate.withdraw(by=reviewer, reason="撤销")
+    certificate.withdraw(by=decision_maker, reason="撤销")
     with pytest.raises(TransitionError):
-        services.complete_surveillance(review=review, by=reviewer, outcome="maintained")
+        services.complete_surveillance(review=review, by=decision_maker, outcome="maintained")
     review.refresh_from_db()
     assert review.status == SurveillanceReview.Status.SCHEDULED
 
 
-def test_a_passed_surveillance_restores_a_suspended_certificate_and_can_change_the_grade(certificate, reviewer):
+def test_a_passed_surveillance_restores_a_suspended_certificate_and_can_change_the_grade(certificate, decision_maker):
     review = certificate.surveillance_reviews.first()
     certificate.suspend(by=None, reason="逾期")
     _submitted_surveillance_audit(review, grade="five_star", score="96")
     with pytest.raises(TransitionError):  # another grade was computed: "maintained" is not true
-        services.complete_surveillance(review=review, by=reviewer, outcome="maintained")
-    services.complete_surveillance(review=review, by=reviewer, outcome="grade_changed", reason="服务提升")
+        services.complete_surveillance(review=review, by=decision_maker, outcome="maintained")
+    services.complete_surveillance(review=review, by=decision_maker, outcome="grade_changed", reason="服务提升")
     certificate.refresh_from_db()
     assert (certificate.status, certificate.grade) == (Certificate.Status.ACTIVE, "five_star")
-    assert certificate.history.filter(grade="five_star").first().history_user == reviewer
+    assert certificate.history.filter(grade="five_star").first().history_user == decision_maker
 
 
-def test_a_failed_surveillance_cannot_maintain(certificate, reviewer):
+def test_a_failed_surveillance_cannot_maintain(certificate, decision_maker):
     review = certificate.surveillance_reviews.first()
     _submitted_surveillance_audit(review, grade="", score="65")
     with pytest.raises(TransitionError):
-        services.complete_surveillance(review=review, by=reviewer, outcome="maintained")
-    services.complete_surveillance(review=review, by=reviewer, outcome="suspended", reason="得分低于 70")
+        services.complete_surveillance(review=review, by=decision_maker, outcome="maintained")
+    services.complete_surveillance(review=review, by=decision_maker, outcome="suspended", reason="得分低于 70")
     certificate.refresh_from_db()
     assert certificate.status == Certificate.Status.SUSPENDED
 
@@ -154,6 +156,7 @@ def test_issue_then_recertification_then_superseded(certificate, applicant, deci
 
     renewal.status, renewal.grade, renewal.score = Application.Status.AWAITING_DECISION, "five_star", Decimal("96")
     renewal.save()
+    AuditFactory(application=renewal, kind=Audit.Kind.RECERTIFICATION, status=Audit.Status.SUBMITTED, grade="five_star")
     new = services.grant_certification(application=renewal, by=decision_maker)
     certificate.refresh_from_db()
     assert new.supersedes == certificate and certificate.superseded_by == new

@@ -8,7 +8,8 @@ from certificates.models import Certificate
 pytestmark = pytest.mark.django_db
 
 
-def test_seed_demo_twice_is_harmless(capsys):
+def test_seed_demo_twice_is_harmless(capsys, settings):
+    settings.DEMO_MODE = True  # as `make run` has it: the demo certificate is a specimen
     call_command("seed_demo")
     counts = (
         User.objects.count(),
@@ -31,3 +32,11 @@ def test_seed_demo_twice_is_harmless(capsys):
         assert User.objects.get(username=username).check_password("certportal-demo-2026")
     assert User.objects.get(username="demo-reviewer").is_staff
     assert not User.objects.get(username="demo-applicant").is_staff
+
+
+def test_outside_demo_mode_nothing_is_granted_on_placeholder_points(capsys, settings):
+    settings.DEMO_MODE = False
+    call_command("seed_demo")
+    assert not Certificate.objects.exists()
+    assert Application.objects.filter(status="awaiting_decision").exists()
+    assert "placeholder points" in capsys.readouterr().out

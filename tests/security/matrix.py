@@ -230,13 +230,20 @@ ADMIN_EXTRA = {
     "admin:certificates_casefile_dossier_download": _admin(
         lambda w: {"pk": w.a.deciding.pk, "dossier_pk": w.a.dossier.pk}, control="decider", refused=("reviewer",)
     ),
-    "admin:certificates_certificate_act": _admin(lambda w: {"pk": w.a.certificate.pk, "action": "suspend"}),
+    # Decisions on a certificate are the impartial decision-maker's alone, administrators included (design.md §3.1).
+    "admin:certificates_certificate_act": _admin(
+        lambda w: {"pk": w.a.certificate.pk, "action": "suspend"},
+        control="decider",
+        refused=("reviewer", "administrator"),
+    ),
     "admin:certificates_certificate_export": _admin(lambda w: {"fmt": "csv"}),
     "admin:certificates_surveillancereview_plan": _admin(
         lambda w: {"pk": w.a.certificate.surveillance_reviews.first().pk}
     ),
     "admin:certificates_surveillancereview_outcome": _admin(
-        lambda w: {"pk": w.a.certificate.surveillance_reviews.first().pk}
+        lambda w: {"pk": w.a.certificate.surveillance_reviews.first().pk},
+        control="decider",
+        refused=("reviewer", "administrator"),
     ),
     # unknown admin pages: staff get 404, everyone else the admin's sign-in
     "admin/(?P<url>.*)$": _admin(path=lambda w: "/admin/no-such-page/", control_status=(404,)),

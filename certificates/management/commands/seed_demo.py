@@ -7,6 +7,7 @@ when the demo organization has none yet. Run it as often as you like.
 import datetime
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand
@@ -161,7 +162,13 @@ class Command(BaseCommand):
             for i, ind in enumerate(leaves)
         )
         audit_services.submit_audit_report(audit=audit, by=auditor)  # no nonconformities: awaiting decision
-        certificate_services.grant_certification(application=app, by=decider)
+        if settings.DEMO_MODE or not audit.indicator_set.has_placeholder_points:
+            certificate_services.grant_certification(application=app, by=decider)  # a specimen in demo mode
+        else:
+            self.stdout.write(
+                "The demo indicator set has placeholder points and DEMO_MODE is off: the demo case stays awaiting "
+                "the decision (a grant needs real points)."
+            )
 
 
 def _sign_in_ready(user: User) -> str:
