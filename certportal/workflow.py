@@ -53,10 +53,14 @@ class InvalidTransition(TransitionError):
     """The object is not in a state that allows this action."""
 
     def __init__(self, current_label: str, target_label: str):
-        super().__init__(
-            _("Not possible while the status is “%(current)s” (cannot move to “%(target)s”).")
-            % {"current": current_label, "target": target_label}
-        )
+        if current_label == target_label:  # a second click, or someone else was quicker
+            message = _("This is already done: the status is “%(current)s”.") % {"current": current_label}
+        else:
+            message = _("Not possible while the status is “%(current)s” (cannot move to “%(target)s”).") % {
+                "current": current_label,
+                "target": target_label,
+            }
+        super().__init__(message)
         self.current = current_label
         self.target = target_label
 

@@ -16,7 +16,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts import roles
-from certportal.workflow import TransitionError
+from certportal.workflow import Transition, TransitionError, Workflow, WorkflowMixin, member_of
 
 from .. import uscc
 from .notifications import Notification
@@ -145,7 +145,7 @@ class Invitation(models.Model):
     revoke.alters_data = True
 
 
-class AccessRequest(models.Model):
+class AccessRequest(WorkflowMixin, models.Model):
     """Someone whose organization is already registered asks its owner to let them in."""
 
     class Status(models.TextChoices):
@@ -204,39 +204,70 @@ class AccessRequest(models.Model):
         )
         return access_request
 
-    @transaction.atomic
     def approve(self, *, by) -> Membership:
         """An owner lets the person in as a member."""
-        self._lock_pending()
-        check_may_join(self.user)  # the person may have become staff or an auditor since asking
-        if Membership.objects.filter(user=self.user).exists():
-            raise _already_member_error()
-        membership = Membership.objects.create(
-            user=self.user, organization=self.organization, role=Membership.Role.MEMBER
-        )
-        self._decide(self.Status.APPROVED, by=by)
-        return membership
+        made = {}
+
+        def update():
+            made["membership"] = Membership.objects.create(
+                user=self.user, organization=self.organization, role=Membership.Role.MEMBER
+            )
+            return self._decided(by)
+
+        self.perform("approve", by=by, update=update)
+        return made["membership"]
 
     approve.alters_data = True
 
-    @transaction.atomic
     def decline(self, *, by) -> None:
         """An owner turns the request down; the person is told."""
-        self._lock_pending()
-        self._decide(self.Status.DECLINED, by=by)
+        self.perform("decline", by=by, update=lambda: self._decided(by))
 
     decline.alters_data = True
 
-    def _lock_pending(self) -> None:
-        current = type(self).objects.select_for_update().values_list("status", flat=True).get(pk=self.pk)
-        if current != self.Status.PENDING:
-            raise TransitionError(gettext("This request has already been answered."))
+    def _decided(self, by) -> list[str]:
+        self.decided_by, self.decided_at = by, timezone.now()
+        return ["decided_by", "decided_at"]
 
-    def _decide(self, status: str, *, by) -> None:
-        from ..notifications import notify
 
-        self.status, self.decided_by, self.decided_at = status, by, timezone.now()
-        self.save(update_fields=["status", "decided_by", "decided_at"])
-        with translation.override(self.user.language):
-            detail = f"{self.organization.name}: {self.get_status_display()}"
-        notify([self.user], kind=Notification.Kind.ACCESS_REQUEST, detail=detail)
+# --- an access request's workflow --------------------------------------------------------------------------------
+
+
+def _may_join(access_request, user, **context) -> list[str]:
+    """The person may have become staff or an auditor, or joined elsewhere, since asking."""
+    refusal = joining_refusal(access_request.user)
+    if refusal:
+        return [refusal]
+    if Membership.objects.filter(user=access_request.user).exists():
+        return [_already_member_error().message]
+    return []
+
+
+def _tell_requester(access_request, change) -> None:
+    from ..notifications import notify
+
+    with translation.override(access_request.user.language):
+        detail = f"{access_request.organization.name}: {access_request.get_status_display()}"
+    notify([access_request.user], kind=Notification.Kind.ACCESS_REQUEST, detail=detail)
+
+
+_OWNER = member_of(lambda access_request: access_request.organization, owner=True)
+AccessRequest.WORKFLOW = Workflow(
+    Transition(
+        "approve",
+        [AccessRequest.Status.PENDING],
+        AccessRequest.Status.APPROVED,
+        (_OWNER,),
+        _("Let in as a member"),
+        guards=(_may_join,),
+        effects=(_tell_requester,),
+    ),
+    Transition(
+        "decline",
+        [AccessRequest.Status.PENDING],
+        AccessRequest.Status.DECLINED,
+        (_OWNER,),
+        _("Decline"),
+        effects=(_tell_requester,),
+    ),
+)

@@ -109,7 +109,7 @@ def test_the_owner_answers_an_access_request(applicant_client, applicant, newcom
     assert Notification.objects.filter(user=newcomer, kind=Notification.Kind.ACCESS_REQUEST).count() == 1
     # Answering twice changes nothing.
     response = applicant_client.post(url)
-    assert "already been answered" in " ".join(messages_of(response))
+    assert "already done" in " ".join(messages_of(response))
 
 
 def test_only_the_owner_answers_and_only_for_their_organization(en_client, applicant, other_applicant, newcomer):

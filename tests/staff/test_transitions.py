@@ -116,7 +116,7 @@ def test_a_stale_page_does_not_act_twice(client, reviewer, submitted):
     assert any("meantime" in m or "已被他人" in m for m in messages_of(response))
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)  # the reference data is seeded again by tests/conftest.py
 def test_two_reviewers_at_the_same_moment_make_one_change(reviewer, submitted):
     if connection.vendor == "sqlite" and connection.settings_dict["NAME"].startswith(":memory:"):
         pytest.skip("needs a file database shared by two connections")

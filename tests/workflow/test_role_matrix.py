@@ -18,11 +18,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from applications.models import Application, MaterialFile, MaterialItem, Payment, ServiceCategory
+from applications.models import AccessRequest, Application, MaterialFile, MaterialItem, Payment, ServiceCategory
 from audits.models import Audit, AuditorProfile, Nonconformity
 from certificates.models import CaseFile, Certificate, SurveillanceReview
 from certportal.workflow import TransitionError
 from tests.applications import samples
+from tests.factories import UserFactory
 from tests.workflow.scene import PERSONAS, Scene
 
 pytestmark = pytest.mark.django_db
@@ -38,7 +39,17 @@ A, M, P, AU, NC, C, R = (
 APPLICANTS = {"owner", "member"}
 REVIEWERS = {"reviewer", "administrator"}  # administrators may do "everything" (design.md §3) but never decide
 TEAM = {"auditor_on_team", "decider_on_team"}  # both hold the auditor role and sit on the audit's team
-MODELS = [Application, CaseFile, MaterialItem, Payment, Audit, Nonconformity, Certificate, SurveillanceReview]
+MODELS = [
+    AccessRequest,
+    Application,
+    CaseFile,
+    MaterialItem,
+    Payment,
+    Audit,
+    Nonconformity,
+    Certificate,
+    SurveillanceReview,
+]
 
 
 @dataclass
@@ -160,7 +171,25 @@ def pdf_upload(name="licence.pdf"):
     return SimpleUploadedFile(name, samples.pdf(), content_type="application/pdf")
 
 
+def access_request(scene):
+    newcomer = UserFactory(role="applicant")
+    return AccessRequest.ask(user=newcomer, credit_code=scene.organization.credit_code)
+
+
 CASES = {
+    # --- AccessRequest (the owner lets a colleague in) ---
+    "AccessRequest.approve": Case(
+        access_request,
+        post(lambda r, s: reverse("applications:answer_access_request", args=[r.pk, "approve"])),
+        status_is(AccessRequest.Status.APPROVED),
+        {"owner"},
+    ),
+    "AccessRequest.decline": Case(
+        access_request,
+        post(lambda r, s: reverse("applications:answer_access_request", args=[r.pk, "decline"])),
+        status_is(AccessRequest.Status.DECLINED),
+        {"owner"},
+    ),
     # --- Application ---
     "Application.submit": Case(
         lambda s: s.application(A.DRAFT, materials=M.UPLOADED),
