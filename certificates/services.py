@@ -58,7 +58,7 @@ def grant_certification(
             outstanding_exception=outstanding_exception,
             exception_reason=exception_reason,
         )
-    application.status, application.grade = case.status, case.grade
+    application.refresh_from_db(fields=["status", "status_changed_at", "grade"])
     return made["certificate"]
 
 
@@ -77,7 +77,7 @@ def refuse_certification(*, application: Application, by, reason: str) -> Decisi
         )
 
     case.perform("refuse", by=by, reason=reason, update=update)
-    application.status = case.status
+    application.refresh_from_db(fields=["status", "status_changed_at"])
     return made["decision"]
 
 
