@@ -18,6 +18,7 @@ from certportal.workflow import TransitionError
 from .. import services
 from ..dossier import case_file_context
 from ..models import CaseFile, DecisionDossier
+from ..models.decisions import real_points
 from ..policy import stars_limited
 
 DECIDE = "certificates.decide_application"
@@ -108,13 +109,10 @@ class CaseFileAdmin(ReadOnlyMixin, admin.ModelAdmin):
             "decision": getattr(application, "decision", None),
             "form": DecisionForm(recommended=application.grade),
             # What blocks a decision, in the guards' own words (CaseFile.WORKFLOW): nothing is offered that would
-            # be refused. Refusing needs only impartiality and the report; granting needs more (real points …).
+            # be refused. Refusing needs impartiality and the report; granting also needs real points (the grade
+            # and the exception the decision-maker types are checked when the form is sent).
             "decision_blocks": case.refusals("refuse", request.user) if awaiting else [],
-            "grant_blocks": [
-                problem
-                for problem in (case.refusals("grant", request.user) if awaiting else [])
-                if problem not in case.refusals("refuse", request.user)
-            ],
+            "grant_blocks": real_points(case, request.user) if awaiting else [],
             "stars_limited": stars_limited(application),
             "file_url_name": "admin:certificates_casefile_file",
             "dossier": application.dossiers.first(),

@@ -76,7 +76,7 @@ def _report_in_place(case, user, **context) -> list[str]:
     return []
 
 
-def _real_points(case, user, **context) -> list[str]:
+def real_points(case, user, **context) -> list[str]:
     """A certificate rests on the standard's real points; demo mode alone grants on placeholders (as a specimen)."""
     audit = _certification_audit(case)
     if audit is None or not audit.indicator_set.has_placeholder_points or settings.DEMO_MODE:
@@ -130,7 +130,7 @@ CaseFile.WORKFLOW = Workflow(
         _S.CERTIFIED,
         (_DECIDER,),
         _("Grant certification"),
-        guards=(_impartial, _report_in_place, _real_points, _grade_allowed, _grade_policy),
+        guards=(_impartial, _report_in_place, real_points, _grade_allowed, _grade_policy),
         effects=(_decided,),
         style="default",
     ),

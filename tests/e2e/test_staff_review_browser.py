@@ -30,7 +30,7 @@ def test_reviewer_rejects_a_material_and_returns_the_application(live_server, pa
     flows.admin_sign_in(page, live_server.url, reviewer, secret, "correct horse battery staple")
     page.goto(live_server.url + f"/admin/applications/application/{application.pk}/change/")
     expect(page.locator(".cp-summary .cp-status-submitted")).to_be_visible()
-    expect(page.locator("#cp-missing")).to_be_visible()  # accepting waits for the materials
+    expect(page.locator("#cp-refused-accept")).to_be_visible()  # accepting waits for the materials
     page.screenshot(path=artifacts_dir / "staff-application-submitted.png", full_page=True)
 
     flows.press_with_reason(page, material_url(application, item, "reject"), "复印件不清晰，请重新扫描")

@@ -186,3 +186,15 @@ def test_the_sweep_and_the_pages_use_the_same_transitions(scene):
     with pytest.raises(NotPermitted):
         certificate.restore(by=None, reason="x")  # … but only a decision-maker restores
     assert {a.key for a in Certificate.WORKFLOW["expire"].actors} == {"system"}
+
+
+def test_the_case_file_says_why_a_grant_is_not_possible(scene, client, settings):
+    settings.DEMO_MODE = False
+    application = scene.awaiting_decision()
+    application.audits.get().indicator_set.__class__.objects.filter(is_active=True).update(has_placeholder_points=True)
+    client.force_login(scene.decider)
+    page = client.get(reverse("admin:certificates_casefile_change", args=[application.pk]), HTTP_ACCEPT_LANGUAGE="en")
+    assert "placeholder points" in page.content.decode()
+    client.force_login(scene.decider_on_team)
+    page = client.get(reverse("admin:certificates_casefile_change", args=[application.pk])).content.decode()
+    assert 'name="outcome"' not in page  # nothing is offered that would be refused: the team member may not decide
