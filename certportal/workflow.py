@@ -37,8 +37,9 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 
 class TransitionError(Exception):
@@ -84,6 +85,10 @@ def choice_label(choices, value) -> str:
         return str(choices(value).label)
     except ValueError:
         return value
+
+
+def list_separator() -> str:
+    return pgettext("between the items of a list", ", ")
 
 
 def sentences(items) -> str:
@@ -169,7 +174,7 @@ def role(name: str, *others: str) -> Actor:
     from accounts import roles
 
     names = {name, *others}
-    label = ", ".join(str(roles.LABELS[n]) for n in [name, *others])
+    label = lazy(lambda: list_separator().join(str(roles.LABELS[n]) for n in [name, *others]), str)()
     return Actor(name, label, lambda user, obj: bool(names & role_names(user)))
 
 
@@ -202,7 +207,8 @@ class Transition:
         return any(actor(user, obj) for actor in self.actors)
 
     def actor_labels(self) -> str:
-        return ", ".join(str(actor.label) for actor in self.actors)
+        """The people who may perform it, for a refusal message (the system is not someone to ask)."""
+        return list_separator().join(str(actor.label) for actor in self.actors if actor.key != "system")
 
 
 class Workflow:
@@ -345,10 +351,10 @@ class WorkflowMixin:
         return self.status_label(transition.target) if transition.target else str(transition.label)
 
     def _not_permitted(self, transition: Transition) -> NotPermitted:
-        return NotPermitted(
-            _("“%(action)s” is for %(actors)s only.")
-            % {"action": transition.label, "actors": transition.actor_labels()}
-        )
+        actors = transition.actor_labels()
+        if not actors:
+            return NotPermitted(_("“%(action)s” is done by the system only.") % {"action": transition.label})
+        return NotPermitted(_("“%(action)s” is for %(actors)s only.") % {"action": transition.label, "actors": actors})
 
 
 @dataclass(frozen=True)

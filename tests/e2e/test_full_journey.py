@@ -313,7 +313,7 @@ def test_from_sign_up_to_a_suspended_certificate(live_server, new_context, artif
         (S.CERTIFIED, zhao),
     ]
     audit.refresh_from_db()
-    assert audit.status == Audit.Status.SUBMITTED and audit.photos.count() == 1
+    assert audit.status == Audit.Status.CLOSED and audit.photos.count() == 1  # the decision closed it
     assert Nonconformity.objects.get(audit=audit).status == Nonconformity.Status.VERIFIED
     certificate.refresh_from_db()
     assert certificate.status == Certificate.Status.SUSPENDED

@@ -13,10 +13,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from applications.models import Application, MaterialFile, ServiceCategory
+from audits.models import Audit, IndicatorSet
 from certificates.models import Certificate
 from certificates.services import grant_certification
 from tests.applications import samples
-from tests.factories import ApplicationFactory, MembershipFactory, UserFactory
+from tests.factories import ApplicationFactory, AuditFactory, MembershipFactory, UserFactory
 
 from .conftest import wait_for
 
@@ -52,6 +53,8 @@ def test_materials_and_certificate_live_in_s3_and_download_through_presigned_url
     application.refresh_from_db()
     application.status, application.grade, application.score = Application.Status.AWAITING_DECISION, "four_star", 91
     application.save(update_fields=["status", "grade", "score"])
+    IndicatorSet.objects.filter(is_active=True).update(has_placeholder_points=False)
+    AuditFactory(application=application, status=Audit.Status.SUBMITTED, grade="four_star", score=91)
     certificate = grant_certification(application=application, by=UserFactory(role="decision_maker"))
 
     rendered = wait_for(lambda: Certificate.objects.filter(pk=certificate.pk).exclude(pdf="").first(), timeout=90)
