@@ -61,7 +61,9 @@ def certificate_detail(request, pk):
             "reviews": reviews,
             "next_review": next((r for r in reviews if r.status != SurveillanceReview.Status.COMPLETED), None),
             "renewal": renewals.first(),
-            "can_renew": certificate.status in services.LIVE,
+            # What this person may do here comes from Certificate.WORKFLOW (the owner applies and chooses delivery).
+            "can_renew": certificate.offers("request_recertification", request.user),
+            "can_choose_delivery": certificate.offers("choose_delivery", request.user),
             "renewal_open": today >= opens_on,
             "renewal_opens_on": opens_on,
             "renewal_latest_on": cycle.recertification_latest_on(certificate.expires_on),

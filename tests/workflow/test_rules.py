@@ -198,3 +198,16 @@ def test_the_case_file_says_why_a_grant_is_not_possible(scene, client, settings)
     client.force_login(scene.decider_on_team)
     page = client.get(reverse("admin:certificates_casefile_change", args=[application.pk])).content.decode()
     assert 'name="outcome"' not in page  # nothing is offered that would be refused: the team member may not decide
+
+
+def test_the_holder_page_offers_the_owner_s_moves_to_the_owner_only(scene, client):
+    certificate = scene.certificate(expires_on=datetime.date.today() + datetime.timedelta(days=150))
+    url = reverse("certificates:detail", args=[certificate.pk])
+    recertify = reverse("certificates:recertify", args=[certificate.pk])
+    delivery = reverse("certificates:delivery", args=[certificate.pk])
+    client.force_login(scene.owner)
+    page = client.get(url).content.decode()
+    assert recertify in page and delivery in page
+    client.force_login(scene.member)
+    page = client.get(url).content.decode()
+    assert recertify not in page and delivery not in page
