@@ -50,11 +50,12 @@ def prepare() -> Audit:
     auditor = User.objects.get(username="demo-auditor")
     audit = Audit.objects.get(status=Audit.Status.IN_PROGRESS)
     leaves = list(audit.indicator_set.leaves().order_by("order"))
+    nonconforming = {leaves[i * 2].pk for i in range(8)}  # an item with a nonconformity scores 0 (GB/T 27922)
     for i, indicator in enumerate(leaves):
         ItemScore.objects.create(
             audit=audit,
             indicator=indicator,
-            points=indicator.max_points - (1 if i % 4 == 0 else 0),
+            points=0 if indicator.pk in nonconforming else indicator.max_points - (1 if i % 4 == 0 else 0),
             notes=(NOTE * 4).format(n=10 + i),
             updated_by=auditor,
         )

@@ -119,6 +119,7 @@ def seed() -> tuple[str, dict]:
     from accounts.models import User
     from applications import uscc
     from applications.models import Application, Membership, Organization
+    from audits.models import Audit, IndicatorSet
     from certificates.services import grant_certification
 
     rng = random.Random(9)
@@ -152,6 +153,13 @@ def seed() -> tuple[str, dict]:
     )  # fmt: skip
     decider = User.objects.create(username="bench-decider", email="decider@bench.localhost", is_staff=True)
     decider.groups.add(Group.objects.get(name="decision_maker"))
+    # The decision rests on a submitted audit scored on the body's real points (setup shortcut).
+    indicator_set = IndicatorSet.objects.get(is_active=True)
+    IndicatorSet.objects.filter(pk=indicator_set.pk).update(has_placeholder_points=False)
+    Audit.objects.create(
+        application=deciding, indicator_set=indicator_set, status=Audit.Status.SUBMITTED, score=Decimal("91.5"),
+        grade="four_star", planned_start="2026-11-02", planned_end="2026-11-03", onsite_man_days=2, created_by=decider,
+    )  # fmt: skip
     certificate = grant_certification(application=deciding, by=decider)
     with connection_cursor() as cursor:
         cursor.execute("ANALYZE")

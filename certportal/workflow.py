@@ -35,6 +35,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import transaction
 from django.utils import timezone
 from django.utils.functional import lazy
@@ -149,7 +150,7 @@ SYSTEM = Actor("system", gettext_lazy("the system"), lambda user, obj: False)
 def membership_of(user):
     try:
         return user.membership
-    except Exception:  # RelatedObjectDoesNotExist: the user belongs to no organization
+    except ObjectDoesNotExist:  # the user belongs to no organization
         return None
 
 

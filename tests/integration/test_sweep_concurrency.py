@@ -9,10 +9,10 @@ import pytest
 import time_machine
 from django.db import connection
 
-from applications.models import Application, Notification
+from applications.models import Notification
 from certificates import services, surveillance
 from certificates.models import CertificateStatusChange, SurveillanceReminder, SurveillanceReview
-from tests.factories import MembershipFactory, UserFactory, in_state
+from tests.factories import MembershipFactory, UserFactory, ready_for_decision
 
 
 @pytest.fixture(autouse=True)
@@ -37,12 +37,7 @@ def test_two_sweeps_at_once_do_each_thing_once(monkeypatch):
     with time_machine.travel(datetime.datetime(2026, 1, 10, 4, tzinfo=datetime.UTC), tick=False):
         for _ in range(40):
             owner = MembershipFactory()
-            application = in_state(
-                Application.Status.AWAITING_DECISION,
-                grade="three_star",
-                score=Decimal("85"),
-                organization=owner.organization,
-            )
+            application = ready_for_decision(grade="three_star", score=Decimal("85"), organization=owner.organization)
             services.grant_certification(application=application, by=decider)
     today = datetime.date(2027, 1, 5)  # 5 days before every first review is due: one reminder each
     barrier = threading.Barrier(2)
