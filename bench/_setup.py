@@ -38,3 +38,19 @@ def percentile(samples: list[float], p: float) -> float:
 
 def median(samples: list[float]) -> float:
     return statistics.median(samples)
+
+
+def signed_in_client(user):
+    """A test client signed in as `user`, second factor included for staff (as a completed TOTP sign-in)."""
+    import time
+
+    from allauth.account.authentication import AUTHENTICATION_METHODS_SESSION_KEY
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    session = client.session
+    session[AUTHENTICATION_METHODS_SESSION_KEY] = [{"method": "mfa", "at": time.time(), "type": "totp"}]
+    session["account_authentication_methods_user"] = str(user.pk)
+    session.save()
+    return client

@@ -12,7 +12,7 @@ import sys
 import time
 from datetime import timedelta
 
-from _setup import django_setup, median, report
+from _setup import django_setup, median, report, signed_in_client
 
 ROWS = int(os.environ.get("BENCH_ROWS", 100_000))
 REQUESTS = 25
@@ -84,11 +84,9 @@ def seed(rows: int):
 
 def measure(reviewer) -> None:
     from django.db import connection
-    from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    client = Client()
-    client.force_login(reviewer)
+    client = signed_in_client(reviewer)
     url = "/admin/applications/application/"
     filtered = {"status__exact": "submitted", "region": "44"}
     for params in ({}, filtered, {"q": "测试企业123"}):  # warm-up: templates, translations, caches

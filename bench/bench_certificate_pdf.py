@@ -35,6 +35,10 @@ def main():
     from django.template.loader import render_to_string
     from weasyprint import HTML
 
+    from audits.models import IndicatorSet
+
+    # A real certificate, not a demo specimen: the body's points are entered, so the demo case is granted.
+    IndicatorSet.objects.filter(is_active=True).update(has_placeholder_points=False)
     call_command("seed_demo", stdout=io.StringIO())
     certificate = Certificate.objects.select_related("application").first()
 
