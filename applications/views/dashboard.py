@@ -1,3 +1,4 @@
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, OuterRef, Q, Subquery
@@ -5,6 +6,7 @@ from django.shortcuts import redirect, render
 
 from .. import guidance, permissions
 from ..models import AccessRequest, Application, Invitation, MaterialItem, Payment
+from ..models.members import joining_refusal
 from . import load_membership
 
 PAGE_SIZE = 10
@@ -68,7 +70,12 @@ def _with_progress(queryset):
 
 
 def _newcomer(request):
-    """No organization yet: create one, accept an invitation, or wait for an owner's answer."""
+    """No organization yet: create one, accept an invitation, or wait for an owner's answer. An auditor (one of the
+    certification body's people, who never joins an applicant organization) is sent to its audits instead."""
+    refusal = joining_refusal(request.user)
+    if refusal:
+        messages.info(request, refusal)
+        return redirect("audits:list")
     context = {
         "invitations": list(Invitation.objects.pending().for_email(request.user.email).select_related("organization")),
         "access_request": (

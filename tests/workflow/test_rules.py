@@ -211,3 +211,9 @@ def test_the_holder_page_offers_the_owner_s_moves_to_the_owner_only(scene, clien
     client.force_login(scene.member)
     page = client.get(url).content.decode()
     assert recertify not in page and delivery not in page
+
+
+def test_an_auditor_opening_the_portal_is_sent_to_its_audits_not_offered_an_organization(scene, client):
+    client.force_login(scene.auditor_off_team)
+    response = client.get(reverse("applications:dashboard"))
+    assert response.status_code == 302 and response["Location"] == reverse("audits:list")
