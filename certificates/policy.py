@@ -44,3 +44,23 @@ def grade_policy_problems(application: Application, grade: str, *, exception: bo
     if not (exception_reason or "").strip():
         return [_("Give the reason for the “particularly outstanding results” exception.")]
     return []
+
+
+def grade_raise_problems(certificate: Certificate, grade: str) -> list[str]:
+    """Under the policy, a certificate at Compliant is raised to a star grade only after a year at that level."""
+    if not settings.STARS_AFTER_COMPLIANT_YEAR or certificate.grade != Grade.COMPLIANT or grade == Grade.COMPLIANT:
+        return []
+    from django.utils import timezone
+
+    from certportal.dates import add_months
+
+    from_day = add_months(certificate.issued_on, 12)
+    if timezone.localdate() >= from_day:
+        return []
+    return [
+        _(
+            "Under the body's policy a star grade comes after one year at Compliant (达标级): this certificate can "
+            "be raised from %(date)s."
+        )
+        % {"date": f"{from_day:%Y-%m-%d}"}
+    ]

@@ -262,9 +262,11 @@ def _post_requested(certificate, user, **context) -> list[str]:
 
 
 def _another_grade(certificate, user, *, grade: str = "", **context) -> list[str]:
+    from ..policy import grade_raise_problems
+
     if grade and grade == certificate.grade:
         return [gettext("The certificate already has this grade.")]
-    return []
+    return grade_raise_problems(certificate, grade) if grade else []
 
 
 def tell_holder(certificate, change) -> None:

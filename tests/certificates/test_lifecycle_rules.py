@@ -347,3 +347,15 @@ def test_the_holder_page_points_to_the_new_certificate(client, applicant, certif
         page = client.get(reverse("certificates:detail", args=[certificate.pk])).content.decode()
     assert reverse("certificates:detail", args=[new.pk]) in page
     assert reverse("certificates:recertify", args=[certificate.pk]) not in page
+
+
+def test_with_the_policy_a_compliant_certificate_is_raised_to_a_star_only_after_a_year(stars_policy, decision_maker):
+    certificate = services.grant_certification(application=_awaiting(grade="compliant"), by=decision_maker)
+    with pytest.raises(TransitionError, match="2027|一年"):
+        certificate.change_grade(by=decision_maker, grade="three_star", reason="监督审核")
+    with time_machine.travel(
+        datetime.datetime.combine(certificate.issued_on, datetime.time(12)) + datetime.timedelta(days=366)
+    ):
+        certificate.change_grade(by=decision_maker, grade="three_star", reason="监督审核")
+    certificate.refresh_from_db()
+    assert certificate.grade == "three_star"
