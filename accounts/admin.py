@@ -1,6 +1,6 @@
 from django import forms
 from django.apps import apps
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext
@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from certportal.history import ReadOnlyMixin
 
-from . import roles
+from . import enrolment, roles
 from .models import SecurityEvent, User
 
 
@@ -60,14 +60,67 @@ def organizations_of(user) -> list[str]:
     return names or [gettext("an organization that no longer exists")]
 
 
+class UserAddForm(forms.ModelForm):
+    """An administrator creates an account without a password: the person sets their own through the enrolment
+    link e-mailed to them (accounts.enrolment), so nobody else ever knows it."""
+
+    class Meta:
+        model = User
+        fields = ["username", "email", "full_name", "language"]
+        field_classes = {"username": auth_forms.UsernameField}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["email"].required = True
+
+    def clean_email(self):
+        email = self.cleaned_data["email"].strip()
+        if User.objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError(gettext("An account with this e-mail address already exists."))
+        return email
+
+    def save(self, commit=True):
+        user = super().save(commit=False)
+        user.set_unusable_password()
+        if commit:
+            user.save()
+        return user
+
+
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     form = UserAdminForm  # refuses a staff flag or a body role for an account that is or was an applicant's
+    add_form = UserAddForm
+    add_fieldsets = ((None, {"classes": ["wide"], "fields": ["username", "email", "full_name", "language"]}),)
+    actions = ["send_enrolment_link"]
     list_display = ["username", "email", "full_name", "is_staff", "is_active", "last_login"]
     search_fields = ["username", "email", "full_name"]
     list_filter = ["is_staff", "is_active", "groups"]
     fieldsets = BaseUserAdmin.fieldsets + ((_("Portal"), {"fields": ["full_name", "phone", "language"]}),)
-    add_fieldsets = BaseUserAdmin.add_fieldsets + ((None, {"fields": ["email", "full_name", "language"]}),)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not change:
+            enrolment.send_link(obj)
+            self.message_user(request, _enrolment_sent_message(obj), messages.SUCCESS)
+
+    @admin.action(description=_("Send a new enrolment link"))
+    def send_enrolment_link(self, request, queryset):
+        """For accounts that have not set their password yet; any earlier link stops working."""
+        for user in queryset:
+            try:
+                enrolment.send_link(user)
+            except enrolment.EnrolmentError as error:
+                self.message_user(request, str(error), messages.WARNING)
+            else:
+                self.message_user(request, _enrolment_sent_message(user), messages.SUCCESS)
+
+
+def _enrolment_sent_message(user) -> str:
+    return gettext("Enrolment sent: %(email)s received a link, valid once for %(hours)d hours, to set a password.") % {
+        "email": user.email,
+        "hours": enrolment.link_hours(),
+    }
 
 
 @admin.register(SecurityEvent)

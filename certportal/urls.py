@@ -11,6 +11,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("admin/dashboard/", admin.site.admin_view(staff.dashboard), name="staff_dashboard"),
     path("admin/", admin.site.urls),
+    path("accounts/enrol/", include("accounts.urls")),  # one-time enrolment links (issue 14)
     path("accounts/", include("allauth.urls")),
     path("portal/", include("applications.urls")),
     path("audits/", include("audits.urls")),
