@@ -2,19 +2,26 @@
 
 Every check raises ValidationError with a translated message that names the file, so the applicant knows
 which of several files was refused and why. Nothing is stored until every file of a request has passed.
+
+A PDF is never stored as it came: it is rewritten without its active content (applications/pdfsafe.py), and
+the rewritten bytes are what is stored and served. CheckedFile.sha256 is the SHA-256 of the file as the
+applicant sent it, which the record keeps (the applicant can compare it with their own copy); the stored
+file's own SHA-256 is computed from CheckedFile.file by whoever stores it.
 """
 
+import hashlib
 import unicodedata
 import warnings
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from PIL import Image
-from pypdf import PdfReader
-from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, StreamObject
+
+from .pdfsafe import sanitise_pdf
 
 PDF_MAGIC = b"%PDF-"
 JPEG_MAGIC = b"\xff\xd8\xff"
@@ -28,19 +35,16 @@ KINDS = {
 SUFFIXES = {"pdf": (".pdf",), "jpeg": (".jpg", ".jpeg", ".jpe"), "png": (".png",)}
 ACCEPT_ATTRIBUTE = ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"
 MAX_NAME_LENGTH = 255
-MAX_PDF_OBJECTS = 100_000
-# Keys that carry scripts, launch programs or smuggle files inside a PDF; /S values that name such actions.
-PDF_ACTIVE_KEYS = {"/JavaScript", "/JS", "/Launch", "/EmbeddedFile", "/EmbeddedFiles"}
-PDF_ACTIVE_ACTIONS = {"/JavaScript", "/Launch"}
 
 
 @dataclass(frozen=True)
 class CheckedFile:
-    file: object  # the UploadedFile, rewound
+    file: object  # what to store, rewound: the UploadedFile itself, or a PDF's rewritten bytes
     name: str  # the original name, for display only
     content_type: str
     extension: str
-    size: int
+    size: int  # of what is stored
+    sha256: str  # of the file as it was uploaded
 
 
 def display_name(name: str) -> str:
@@ -105,9 +109,11 @@ def check_upload(uploaded) -> CheckedFile:
             % {"name": display_name(name)},
             code="type",
         )
+    sha256 = _sha256(uploaded)
+    stored = uploaded
     try:
         if kind == "pdf":
-            _check_pdf(uploaded)
+            stored = ContentFile(sanitise_pdf(uploaded.read()), name=uploaded.name)
         else:
             _check_image(uploaded, KINDS[kind][2])
     except ValidationError as error:
@@ -120,7 +126,15 @@ def check_upload(uploaded) -> CheckedFile:
     content_type, extension, _format = KINDS[kind]
     if not name.lower().endswith(SUFFIXES[kind]):  # "scan.exe" holding a PDF is shown and saved as "scan.exe.pdf"
         name = name[: MAX_NAME_LENGTH - len(extension)] + extension
-    return CheckedFile(uploaded, name, content_type, extension, uploaded.size)
+    return CheckedFile(stored, name, content_type, extension, stored.size, sha256)
+
+
+def _sha256(uploaded) -> str:
+    digest = hashlib.sha256()
+    for chunk in uploaded.chunks():
+        digest.update(chunk)
+    uploaded.seek(0)
+    return digest.hexdigest()
 
 
 def check_batch(files: list, *, stored_total: int) -> list[CheckedFile]:
@@ -184,56 +198,3 @@ def _too_many_pixels(width: int = 0, height: int = 0) -> ValidationError:
     else:
         message = _("the image has too many pixels; at most %(limit)d million are accepted.") % {"limit": limit}
     return ValidationError(message, code="pixels")
-
-
-def _check_pdf(uploaded) -> None:
-    try:
-        reader = PdfReader(uploaded, strict=False)
-        if reader.is_encrypted:
-            raise ValidationError(_("the PDF is encrypted or password-protected."), code="encrypted")
-        if _pdf_active_content(reader):
-            raise ValidationError(
-                _("the PDF contains scripts, embedded files or launch actions."), code="active_content"
-            )
-        if len(reader.pages) == 0:
-            raise ValidationError(_("the PDF has no pages."), code="damaged")
-    except ValidationError:
-        raise
-    except Exception:  # pypdf raises many kinds of error on damaged input (PdfReadError, KeyError, ValueError …)
-        raise ValidationError(_("the PDF is damaged or cannot be read."), code="damaged") from None
-
-
-def _pdf_active_content(reader: PdfReader) -> bool:
-    """Whether any object of the PDF (compressed object streams included) carries active content."""
-    compressed = list(reader.xref_objStm)
-    plain = [(number, generation) for generation, numbers in reader.xref.items() for number in numbers]
-    if len(compressed) + len(plain) > MAX_PDF_OBJECTS:
-        raise ValidationError(_("the PDF has too many objects to be checked."), code="too_complex")
-    if _has_active_keys(reader.trailer):
-        return True
-    for number in compressed:
-        if _has_active_keys(reader.get_object(IndirectObject(number, 0, reader))):
-            return True
-    reader.resolved_objects.clear()
-    for number, generation in plain:
-        obj = reader.get_object(IndirectObject(number, generation, reader))
-        if _has_active_keys(obj):
-            return True
-        if isinstance(obj, StreamObject):
-            reader.resolved_objects.clear()  # keeps memory at one stream, however large the file
-    return False
-
-
-def _has_active_keys(obj) -> bool:
-    # Indirect references are not followed: every indirect object is visited on its own.
-    stack = [obj]
-    while stack:
-        current = stack.pop()
-        if isinstance(current, DictionaryObject):
-            for key, value in dict.items(current):
-                if key in PDF_ACTIVE_KEYS or (key == "/S" and value in PDF_ACTIVE_ACTIONS):
-                    return True
-                stack.append(value)
-        elif isinstance(current, ArrayObject):
-            stack.extend(current)
-    return False

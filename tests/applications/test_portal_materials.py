@@ -50,7 +50,7 @@ CORPUS = {
     "html in a .png": (SimpleUploadedFile, ("photo.png", samples.HTML), "not a PDF, JPEG or PNG"),
     "empty file": (SimpleUploadedFile, ("empty.pdf", b""), "is empty"),
     "30000x30000 png": (SimpleUploadedFile, ("bomb.png", samples.huge_png()), "pixels"),
-    "pdf with javascript": (SimpleUploadedFile, ("js.pdf", samples.pdf_with_open_action_js()), "scripts"),
+    "unreadable pdf": (SimpleUploadedFile, ("cut.pdf", samples.pdf()[:60]), "cannot be read"),
     "encrypted pdf": (SimpleUploadedFile, ("locked.pdf", samples.encrypted_pdf()), "encrypted"),
 }
 
