@@ -40,7 +40,10 @@ migrate: setup
 
 # Demo mode (DEMO_MODE, settings.py): the seeded certificates rest on placeholder points and are printed as
 # specimens. Exported so seed_demo, the web process and the Celery worker all see it; run-prod never sets it.
+# DEBUG too: the local demo on loopback, plain HTTP, the README's fixed demo logins (seed_demo refuses them
+# with DEBUG off), the sandbox payment provider on.
 run: export DEMO_MODE ?= true
+run: export DEBUG ?= true
 run: migrate ## Set up, seed demo data and start web + Celery worker + beat in demo mode (Ctrl-C stops all)
 	$(MANAGE) seed_demo
 	@echo ""
@@ -49,7 +52,7 @@ run: migrate ## Set up, seed demo data and start web + Celery worker + beat in d
 	@echo ""
 	PORT=$(PORT) $(VENV)/bin/honcho start -f Procfile
 
-run-prod: setup ## The production stack: PostgreSQL, Redis, S3 (moto on loopback), gunicorn, N workers, one beat
+run-prod: setup ## The production stack on loopback (plain HTTP, random demo logins): PostgreSQL, Redis, S3 (moto), gunicorn, N workers, one beat
 	PORT=$(PORT) WEB_WORKERS=$(WEB_WORKERS) CELERY_WORKERS=$(CELERY_WORKERS) ./scripts/run-prod.sh
 
 lint: venv ## ruff check + format check
@@ -66,12 +69,16 @@ test: setup lint ## Set up, lint, Django checks (deployment ones too), migration
 	$(MANAGE) makemigrations --check --dry-run
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-# A production-like environment: a long random SECRET_KEY, DEBUG off, HTTPS only behind one proxy, HSTS a year.
+# A production-like environment: a long random SECRET_KEY, DEBUG off, HTTPS only behind one proxy, HSTS a year,
+# a shared (Redis) cache. Only the settings are checked, so no Redis need run; the database is an empty in-memory
+# one, so the demo accounts `make run` left in var/ do not count (on a real installation they fail the check).
 check-deploy: venv ## Django's deployment checks with production settings: 0 issues allowed (silenced: see settings)
 	@DEBUG=false SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(64))')" \
 	ALLOWED_HOSTS=cert.example.com CSRF_TRUSTED_ORIGINS=https://cert.example.com SITE_URL=https://cert.example.com \
 	SECURE_SSL_REDIRECT=true SESSION_COOKIE_SECURE=true CSRF_COOKIE_SECURE=true SECURE_HSTS_SECONDS=31536000 \
 	USE_X_FORWARDED_PROTO=true TRUSTED_PROXY_COUNT=1 \
+	CACHE_URL=redis://127.0.0.1:6379/2 DATABASE_URL=sqlite://:memory: \
+	MFA_ENCRYPTION_KEYS="$$($(PY) -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')" \
 	$(MANAGE) check --deploy --fail-level WARNING
 
 test-pg: setup ## The test suite on PostgreSQL (DATABASE_URL, default local postgres)

@@ -1,10 +1,14 @@
 """Deployment checks Django does not make (run by `manage.py check --deploy`, hence by `make check-deploy`)."""
 
 from django.conf import settings
-from django.core.checks import Tags, Warning, register
+from django.core.checks import Error, Tags, Warning, register
 
 ONE_YEAR = 365 * 24 * 3600
 CSP_REQUIRED = {"object-src": "'none'", "base-uri": "'none'", "frame-ancestors": "'none'"}
+PER_PROCESS_CACHES = {
+    "django.core.cache.backends.locmem.LocMemCache",
+    "django.core.cache.backends.dummy.DummyCache",
+}
 
 
 @register(Tags.security, deploy=True)
@@ -40,3 +44,35 @@ def check_content_security_policy(app_configs, **kwargs):
     if not missing:
         return []
     return [Warning(f"The Content-Security-Policy lacks: {', '.join(missing)}.", id="certportal.W003")]
+
+
+@register(Tags.security, deploy=True)
+def check_shared_cache(app_configs, **kwargs):
+    """The rate limits, the TOTP replay guard and the guess cap count in the default cache: it must be shared."""
+    backend = settings.CACHES["default"]["BACKEND"]
+    if backend not in PER_PROCESS_CACHES:
+        return []
+    return [
+        Error(
+            f"The default cache ({backend}) is kept in each process: rate limits, sign-in throttles, the TOTP "
+            "replay guard and the guess cap would count per process, so N processes allow N times the attempts.",
+            hint="Set CACHE_URL to a Redis database shared by every web process (e.g. redis://127.0.0.1:6379/2).",
+            id="certportal.E001",
+        )
+    ]
+
+
+@register(Tags.security, deploy=True)
+def check_no_sandbox_payments(app_configs, **kwargs):
+    """The sandbox pays with pretend money: with it on, applicants could mark their own fee paid."""
+    if "sandbox" not in settings.PAYMENT_PROVIDERS:
+        return []
+    return [
+        Error(
+            'The sandbox payment provider is on (PAYMENT_PROVIDERS lists "sandbox"): applicants can mark their own '
+            "fee paid with pretend money.",
+            hint='Remove "sandbox" from PAYMENT_PROVIDERS (its default is on only when DEBUG is on).',
+            id="certportal.E002",
+        )
+    ]
+

@@ -46,7 +46,7 @@ def phone_photo(n: int) -> bytes:
 
 
 def prepare() -> Audit:
-    call_command("seed_demo", stdout=io.StringIO())
+    call_command("seed_demo", not_production=True, stdout=io.StringIO())  # DEBUG off, throwaway data
     auditor = User.objects.get(username="demo-auditor")
     audit = Audit.objects.get(status=Audit.Status.IN_PROGRESS)
     leaves = list(audit.indicator_set.leaves().order_by("order"))

@@ -39,7 +39,7 @@ def main():
 
     # A real certificate, not a demo specimen: the body's points are entered, so the demo case is granted.
     IndicatorSet.objects.filter(is_active=True).update(has_placeholder_points=False)
-    call_command("seed_demo", stdout=io.StringIO())
+    call_command("seed_demo", not_production=True, stdout=io.StringIO())  # DEBUG off, throwaway data
     certificate = Certificate.objects.select_related("application").first()
 
     def fast():  # what the render task does: context (QR code), template, PDF with the parsed stylesheet

@@ -203,6 +203,10 @@ def start_gunicorn(port: int) -> subprocess.Popen:
         **os.environ,
         "DATABASE_URL": os.environ["BENCH_DATABASE_URL"],
         "DEBUG": "false",
+        # plain HTTP on loopback: the HTTPS-only defaults of DEBUG off are turned off explicitly
+        "SECURE_SSL_REDIRECT": "false",
+        "SESSION_COOKIE_SECURE": "false",
+        "CSRF_COOKIE_SECURE": "false",
         "CELERY_TASK_ALWAYS_EAGER": "false",
         "LOG_LEVEL": "WARNING",
         "TRUSTED_PROXY_COUNT": "1",

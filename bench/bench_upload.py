@@ -26,6 +26,10 @@ os.environ.update(
     MAX_UPLOAD_SIZE=str(60 * 1024 * 1024),
     ALLOWED_HOSTS="127.0.0.1",
     DEBUG="false",
+    # plain HTTP on loopback: the HTTPS-only defaults of DEBUG off are turned off explicitly
+    SECURE_SSL_REDIRECT="false",
+    SESSION_COOKIE_SECURE="false",
+    CSRF_COOKIE_SECURE="false",
 )
 
 

@@ -1,7 +1,10 @@
-"""System checks of the certificates app: PDF rendering, the number pattern, and demo mode (refused in deployment)."""
+"""System checks of the certificates app: PDF rendering, the number pattern, and demo mode and demo accounts
+(both refused in deployment)."""
 
 from django.conf import settings
 from django.core.checks import Error, Tags, register
+from django.db import DatabaseError
+from django.db.models import Q
 
 
 @register("pdf")
@@ -31,6 +34,33 @@ def demo_mode_check(app_configs=None, **kwargs):
             "(they are printed as specimens, with no certification value).",
             hint="Unset DEMO_MODE (or set DEMO_MODE=false) in production; only `make run` turns it on.",
             id="certificates.E002",
+        )
+    ]
+
+
+@register(Tags.security, deploy=True)
+def demo_accounts_check(app_configs=None, **kwargs):
+    """seed_demo's accounts sign in with credentials printed on a console (or, in DEBUG, published in the README)."""
+    from accounts.models import User
+
+    from .management.commands.seed_demo import USERS
+
+    usernames = [username for username, *_rest in USERS]
+    emails = [email for _username, _role, _name, email, _language in USERS]
+    try:
+        found = list(
+            User.objects.filter(Q(username__in=usernames) | Q(email__in=emails)).values_list("username", flat=True)
+        )
+    except DatabaseError:
+        # A database that is not migrated (or not there yet) holds no accounts at all, demo ones included.
+        return []
+    if not found:
+        return []
+    return [
+        Error(
+            f"Demo accounts exist: {', '.join(sorted(found))} (created by `manage.py seed_demo`).",
+            hint="Delete them (admin → Users) or deploy on a database where seed_demo never ran.",
+            id="certificates.E004",
         )
     ]
 

@@ -21,6 +21,9 @@ export CACHE_URL="${PROD_CACHE_URL:-redis://127.0.0.1:6379/2}"
 export SITE_URL="http://127.0.0.1:$PORT"
 export ALLOWED_HOSTS="${ALLOWED_HOSTS:-127.0.0.1,localhost}"
 export WEB_BIND="127.0.0.1:$PORT" WEB_CONCURRENCY="$WEB_WORKERS"
+# With DEBUG off the settings default to HTTPS only (redirect, HTTPS-only cookies, HSTS). This stack speaks plain
+# HTTP on loopback, so it turns them off explicitly; a real installation keeps them on behind its TLS proxy.
+export SECURE_SSL_REDIRECT=false SESSION_COOKIE_SECURE=false CSRF_COOKIE_SECURE=false SECURE_HSTS_SECONDS=0
 mkdir -p "$CERTPORTAL_VAR_DIR"
 
 pg_isready -q -d "$PG/postgres" || { echo "run-prod: PostgreSQL is not running on $PG (start it first)"; exit 1; }
@@ -44,9 +47,12 @@ psql -d "$PG/postgres" -tAc "SELECT 1 FROM pg_database WHERE datname = '$DB_NAME
 
 .venv/bin/python manage.py migrate --noinput -v 0
 .venv/bin/python manage.py collectstatic --noinput -v 0
-.venv/bin/python manage.py seed_demo
+# Not a production installation (loopback, throwaway data): the demo accounts get a random password and TOTP
+# secret on every start, printed once below and nowhere else.
+.venv/bin/python manage.py seed_demo --not-production
 echo ""
 echo "  certportal (production stack) on http://127.0.0.1:$PORT/  (staff: http://127.0.0.1:$PORT/admin/)"
+echo "  Plain HTTP on loopback: SSL redirect, HTTPS-only cookies and HSTS are turned OFF for this run (never in production)"
 echo "  PostgreSQL $DB_NAME, Redis $CELERY_BROKER_URL (cache $CACHE_URL), S3 $AWS_S3_ENDPOINT_URL, $WEB_WORKERS web + $CELERY_WORKERS Celery workers + 1 beat"
 echo ""
 .venv/bin/honcho start -f Procfile.prod -c "worker=$CELERY_WORKERS"

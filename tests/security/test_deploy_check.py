@@ -1,6 +1,7 @@
 """Deployment settings (targets.md SEC-1): `manage.py check --deploy --fail-level WARNING` is clean with the
 production environment of `make check-deploy`, and fails when a production setting is missing."""
 
+import json
 import os
 import re
 import secrets
@@ -9,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 
 from accounts import checks
 
@@ -25,20 +27,28 @@ PRODUCTION = {
     "SECURE_HSTS_SECONDS": "31536000",
     "USE_X_FORWARDED_PROTO": "true",
     "TRUSTED_PROXY_COUNT": "1",
+    # Only the settings are checked: no Redis needs to run. An empty database, not the one `make run` seeded.
+    "CACHE_URL": "redis://127.0.0.1:6379/2",
+    "DATABASE_URL": "sqlite://:memory:",
+    "MFA_ENCRYPTION_KEYS": Fernet.generate_key().decode(),  # second-factor secrets: a key of their own
 }
+HTTPS_VARIABLES = ("SECURE_SSL_REDIRECT", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE", "SECURE_HSTS_SECONDS")
 
 
-def deploy_check(**overrides) -> subprocess.CompletedProcess:
+def environment(base: dict, **overrides) -> dict:
     # not the test run's own settings module, nor the browser tests' DJANGO_ALLOW_ASYNC_UNSAFE, nor `make run`'s demo mode
-    inherited = ("DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE", "DEMO_MODE")
+    inherited = ("DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE", "DEMO_MODE", "DEBUG", *HTTPS_VARIABLES)
     env = {k: v for k, v in os.environ.items() if k not in inherited}
-    env.update(PRODUCTION)
+    env.update(base)
     env.update(overrides)
-    env = {k: v for k, v in env.items() if v is not None}
+    return {k: v for k, v in env.items() if v is not None}
+
+
+def deploy_check(fail_level: str = "WARNING", **overrides) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", fail_level],
         cwd=ROOT,
-        env=env,
+        env=environment(PRODUCTION, **overrides),
         capture_output=True,
         text=True,
         timeout=120,
@@ -89,3 +99,87 @@ def test_a_missing_csp_directive_is_reported(settings):
     settings.CONTENT_SECURITY_POLICY = {"DIRECTIVES": {"default-src": ["'self'"]}}
     (problem,) = checks.check_content_security_policy(None)
     assert problem.id == "certportal.W003" and "object-src 'none'" in problem.msg
+
+
+@pytest.mark.parametrize(
+    ("overrides", "check_id"),
+    [
+        ({"CACHE_URL": "locmemcache://"}, "certportal.E001"),  # rate limits and guess caps would count per process
+        ({"CACHE_URL": "dummycache://"}, "certportal.E001"),
+        ({"PAYMENT_PROVIDERS": "sandbox"}, "certportal.E002"),  # applicants could mark their own fee paid
+        ({"DEMO_MODE": "true"}, "certificates.E002"),
+    ],
+)
+def test_a_production_hazard_is_an_error_not_a_warning(overrides, check_id):
+    result = deploy_check(fail_level="ERROR", **overrides)
+    assert result.returncode != 0
+    errors = (result.stdout + result.stderr).split("ERRORS:", 1)[1].split("WARNINGS:", 1)[0]
+    assert check_id in errors
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "account",
+    [{"username": "demo-admin"}, {"username": "renamed", "email": "reviewer@demo.certportal.localhost"}],
+)
+def test_demo_accounts_fail_the_deploy_check(account):
+    from accounts.models import User
+    from certificates import checks as certificate_checks
+
+    assert certificate_checks.demo_accounts_check() == []
+    User.objects.create_user(**{"email": "someone@example.com", **account})
+    (problem,) = certificate_checks.demo_accounts_check()
+    assert problem.id == "certificates.E004" and problem.is_serious()
+
+
+@pytest.mark.django_db
+def test_other_accounts_pass_the_demo_accounts_check():
+    from accounts.models import User
+    from certificates import checks as certificate_checks
+
+    User.objects.create_user(username="demo-someone", email="admin@example.com")
+    assert certificate_checks.demo_accounts_check() == []
+
+
+def computed_settings(**variables) -> dict:
+    """The HTTPS settings certportal.settings computes from these variables alone (no .env, none inherited)."""
+    code = "import json; from django.conf import settings as s; print(json.dumps({n: getattr(s, n) for n in %r}))"
+    result = subprocess.run(
+        [sys.executable, "-c", code % (HTTPS_VARIABLES,)],
+        cwd=ROOT,
+        env=environment({"DJANGO_SETTINGS_MODULE": "certportal.settings"}, **variables),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return json.loads(result.stdout)
+
+
+def test_debug_off_is_secure_by_default():
+    assert computed_settings(DEBUG="false") == {
+        "SECURE_SSL_REDIRECT": True,
+        "SESSION_COOKIE_SECURE": True,
+        "CSRF_COOKIE_SECURE": True,
+        "SECURE_HSTS_SECONDS": 31536000,
+    }
+
+
+def test_each_https_default_is_turned_off_explicitly():
+    off = {"SECURE_SSL_REDIRECT": "false", "SESSION_COOKIE_SECURE": "false", "CSRF_COOKIE_SECURE": "false"}
+    assert computed_settings(DEBUG="false", **off, SECURE_HSTS_SECONDS="0") == {
+        "SECURE_SSL_REDIRECT": False,
+        "SESSION_COOKIE_SECURE": False,
+        "CSRF_COOKIE_SECURE": False,
+        "SECURE_HSTS_SECONDS": 0,
+    }
+    assert computed_settings(DEBUG="false", SECURE_SSL_REDIRECT="false")["SESSION_COOKIE_SECURE"] is True
+
+
+def test_debug_on_is_plain_http():
+    assert computed_settings(DEBUG="true") == {
+        "SECURE_SSL_REDIRECT": False,
+        "SESSION_COOKIE_SECURE": False,
+        "CSRF_COOKIE_SECURE": False,
+        "SECURE_HSTS_SECONDS": 0,
+    }

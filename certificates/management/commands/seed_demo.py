@@ -2,17 +2,24 @@
 
 Idempotent: users and the organization are looked up by their unique keys; applications are only created
 when the demo organization has none yet. Run it as often as you like.
+
+The demo accounts include an administrator, so the command refuses to run unless DEBUG is on (`make run`: the
+fixed credentials below, documented in the README, on loopback) or it is told `--not-production` (`make run-prod`):
+then every run gives the demo accounts a new random password and TOTP secret, printed here once.
+`manage.py check --deploy` fails while demo accounts exist (certificates.E004).
 """
 
 import datetime
+import secrets
 from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts import mfa, roles
 from accounts.models import User
@@ -21,9 +28,10 @@ from audits import services as audit_services
 from audits.models import AuditorProfile, ItemScore
 from certificates import services as certificate_services
 
-PASSWORD = "certportal-demo-2026"  # noqa: S105 - printed demo credentials
+# With DEBUG on only (a local demo): the README publishes them. Otherwise each run draws random ones.
+PASSWORD = "certportal-demo-2026"  # noqa: S105 - published demo credentials, DEBUG only
 # Staff and auditors sign in with a second factor (accounts.mfa): every demo one gets this TOTP secret (base32).
-TOTP_SECRET = "CERTPRTLDEMOTOTP"  # noqa: S105 - printed demo credentials
+TOTP_SECRET = "CERTPRTLDEMOTOTP"  # noqa: S105 - published demo credentials, DEBUG only
 USERS = [
     # username, role, full name, e-mail, language
     ("demo-applicant", roles.APPLICANT, "王小明", "applicant@demo.certportal.localhost", "zh-hans"),
@@ -53,10 +61,32 @@ FORM = {
 class Command(BaseCommand):
     help = "Create demo users, an organization and applications in several states (safe to run twice)."
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--not-production",
+            action="store_true",
+            help="Run with DEBUG off, on an installation that is not a production one (make run-prod): the demo "
+            "accounts get a new random password and TOTP secret, printed once.",
+        )
+
     def handle(self, *args, **options):
+        if not settings.DEBUG and not options["not_production"]:
+            raise CommandError(
+                _(
+                    "seed_demo creates an administrator and other demo accounts, so it refuses to run with DEBUG off: "
+                    "this may be a production installation. On one that is not (make run-prod does this), run "
+                    "`manage.py seed_demo --not-production`: the demo accounts then get a random password and TOTP "
+                    "secret, printed once."
+                )
+            )
+        if settings.DEBUG:
+            password, totp_secret, renew = PASSWORD, TOTP_SECRET, False
+        else:
+            password, totp_secret, renew = secrets.token_urlsafe(12), _random_totp_secret(), True
         with transaction.atomic():
             users = {
-                username: self._user(username, role, name, email, lang) for username, role, name, email, lang in USERS
+                username: self._user(username, role, name, email, lang, password=password, renew=renew)
+                for username, role, name, email, lang in USERS
             }
             org, _created = Organization.objects.get_or_create(
                 credit_code=ORGANIZATION["credit_code"], defaults=ORGANIZATION
@@ -74,26 +104,34 @@ class Command(BaseCommand):
             )
             if not org.applications.exists():
                 self._applications(org, users)
-            recovery_codes = {username: _sign_in_ready(user) for username, user in users.items()}
-        self.stdout.write(self.style.SUCCESS(f"Demo data ready. Logins (password for all: {PASSWORD}):"))
+            recovery_codes = {
+                username: _sign_in_ready(user, totp_secret=totp_secret, renew=renew) for username, user in users.items()
+            }
+        self.stdout.write(self.style.SUCCESS(f"Demo data ready. Logins (password for all: {password}):"))
         for username, role, *_rest in USERS:
             code = recovery_codes[username]
             self.stdout.write(f"  {username:16} {role:16} {f'recovery code {code}' if code else ''}".rstrip())
         self.stdout.write(
-            f"Staff and auditors then type a TOTP code: add the secret {TOTP_SECRET} to an authenticator app "
-            f"(or run `oathtool --totp -b {TOTP_SECRET}`); the code right now is {_current_code()}. "
+            f"Staff and auditors then type a TOTP code: add the secret {totp_secret} to an authenticator app "
+            f"(or run `oathtool --totp -b {totp_secret}`); the code right now is {_current_code(totp_secret)}. "
             "Each recovery code above works once instead."
         )
+        if renew:
+            self.stdout.write(
+                "These credentials were drawn at random for this run and are shown only here; the next run replaces "
+                "them. `manage.py check --deploy` fails while demo accounts exist."
+            )
 
-    def _user(self, username, role, full_name, email, language) -> User:
+    def _user(self, username, role, full_name, email, language, *, password, renew) -> User:
         user, created = User.objects.get_or_create(
             username=username, defaults={"email": email, "full_name": full_name, "language": language}
         )
         if created:
-            user.set_password(PASSWORD)
             user.is_staff = role in roles.STAFF_ROLES
-            user.save()
             user.groups.add(Group.objects.get(name=role))
+        if created or renew:
+            user.set_password(password)
+            user.save()
         return user
 
     def _applications(self, org, users):
@@ -171,9 +209,9 @@ class Command(BaseCommand):
             )
 
 
-def _sign_in_ready(user: User) -> str:
+def _sign_in_ready(user: User, *, totp_secret: str, renew: bool) -> str:
     """A verified e-mail address (allauth's sign-in needs one) and, for staff and auditors, the demo TOTP
-    authenticator with recovery codes. Returns an unused recovery code ("" for applicants)."""
+    authenticator with recovery codes (new ones when `renew`). Returns an unused recovery code ("" for applicants)."""
     from allauth.account.models import EmailAddress
     from allauth.mfa.models import Authenticator
     from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
@@ -182,16 +220,26 @@ def _sign_in_ready(user: User) -> str:
     EmailAddress.objects.update_or_create(user=user, email=user.email, defaults={"verified": True, "primary": True})
     if not mfa.required_for(user):
         return ""
+    if renew:  # the previous run's secret and recovery codes stop working
+        Authenticator.objects.filter(
+            user=user, type__in=[Authenticator.Type.TOTP, Authenticator.Type.RECOVERY_CODES]
+        ).delete()
     if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
-        TOTP.activate(user, TOTP_SECRET)
+        TOTP.activate(user, totp_secret)
     unused = RecoveryCodes.activate(user).get_unused_codes()
     return unused[0] if unused else ""
 
 
-def _current_code() -> str:
+def _random_totp_secret() -> str:
+    from allauth.mfa.totp.internal.auth import generate_totp_secret
+
+    return generate_totp_secret()
+
+
+def _current_code(totp_secret: str) -> str:
     from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value, yield_hotp_counters_from_time
 
-    return format_hotp_value(hotp_value(TOTP_SECRET, next(yield_hotp_counters_from_time())))
+    return format_hotp_value(hotp_value(totp_secret, next(yield_hotp_counters_from_time())))
 
 
 def _demo_pdf() -> bytes:
