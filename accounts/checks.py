@@ -76,3 +76,33 @@ def check_no_sandbox_payments(app_configs, **kwargs):
         )
     ]
 
+
+@register(Tags.security, deploy=True)
+def check_mfa_encryption_keys(app_configs, **kwargs):
+    """Second-factor secrets are encrypted with a dedicated key, not one derived from SECRET_KEY (issue 14)."""
+    from cryptography.fernet import Fernet
+
+    keys = settings.MFA_ENCRYPTION_KEYS
+    if not keys:
+        return [
+            Error(
+                "MFA_ENCRYPTION_KEYS is not set: TOTP secrets and recovery-code seeds are encrypted with a key "
+                "derived from SECRET_KEY, so whoever learns SECRET_KEY can read them, and changing it locks "
+                "every second factor.",
+                hint='Set MFA_ENCRYPTION_KEYS to a key made by: python -c "from cryptography.fernet import Fernet; '
+                'print(Fernet.generate_key().decode())"',
+                id="certportal.E010",
+            )
+        ]
+    problems = []
+    for position, key in enumerate(keys, start=1):
+        try:
+            Fernet(key)
+        except ValueError:
+            problems.append(
+                Error(
+                    f"Key {position} of MFA_ENCRYPTION_KEYS is not a Fernet key (32 url-safe base64-encoded bytes).",
+                    id="certportal.E011",
+                )
+            )
+    return problems

@@ -7,10 +7,14 @@ Applicants may turn it on in their account settings.
 """
 
 import time
+from datetime import UTC, datetime
 from urllib.parse import urlencode
 
 from allauth.account.authentication import get_authentication_records
 from allauth.mfa.models import Authenticator
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
 from django.shortcuts import redirect
 from django.urls import reverse
 
@@ -69,3 +73,58 @@ def on_authenticator_added(sender, request, user, authenticator, **kwargs):
     if authenticator.type != Authenticator.Type.TOTP or request is None or request.user.pk != user.pk:
         return
     record_authentication(request, user, "mfa", id=authenticator.pk, type=authenticator.type, activated=True)
+
+# --- Wrong codes lock the second factor (issue 14). The password is already known to whoever reaches the code
+# step, so MFA_LOCK_AFTER wrong codes in a row refuse every code, right ones included, for MFA_LOCK_MINUTES, and
+# the account holder and the administrators are told. The count lives in the shared cache (Redis in production,
+# which `check --deploy` requires), so it holds across processes; only a right code resets it, so after a lock
+# each further wrong code locks again.
+def _failures_key(user) -> str:
+    return f"accounts.mfa.wrong_codes:{user.pk}"
+
+
+def _lock_key(user) -> str:
+    return f"accounts.mfa.locked_until:{user.pk}"
+
+
+def locked_until(user):
+    """The end of the current lock (an aware datetime), or None."""
+    timestamp = cache.get(_lock_key(user))
+    if timestamp is None or timestamp <= time.time():
+        return None
+    return datetime.fromtimestamp(timestamp, tz=UTC)
+
+
+def count_wrong_code(request, user) -> None:
+    key = _failures_key(user)
+    cache.add(key, 0, timeout=None)
+    try:
+        failures = cache.incr(key)
+    except ValueError:  # evicted between add and incr
+        failures = 1
+        cache.set(key, failures, timeout=None)
+    if failures >= settings.MFA_LOCK_AFTER:
+        _lock(request, user, failures)
+
+
+def reset_wrong_codes(user) -> None:
+    cache.delete_many([_failures_key(user), _lock_key(user)])
+
+
+def _lock(request, user, failures: int) -> None:
+    from certportal.ratelimit import client_ip
+
+    from . import security_log, tasks
+    from .models import SecurityEvent
+
+    seconds = settings.MFA_LOCK_MINUTES * 60
+    until = time.time() + seconds
+    cache.set(_lock_key(user), until, timeout=seconds)
+    security_log.record(
+        SecurityEvent.Kind.LOCKED_OUT,
+        request,
+        user=user,
+        detail=f"second factor locked for {settings.MFA_LOCK_MINUTES} minutes after {failures} wrong codes in a row",
+    )
+    address = (client_ip(request) or "") if request is not None else ""
+    transaction.on_commit(lambda: tasks.send_mfa_locked_emails.delay(user.pk, until, address))

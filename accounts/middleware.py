@@ -1,10 +1,19 @@
-"""Request-level security: the second-factor requirement, sandboxed downloads, logging denials and downloads."""
+"""Request-level security: the second-factor requirement, staff session limits, sandboxed downloads, logging
+denials and downloads."""
 
+import logging
+import time
+
+from django.conf import settings
+from django.contrib import auth, messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from . import mfa, security_log
 from .models import SecurityEvent
+
+logger = logging.getLogger("certportal.security")
 
 # Pages someone who owes a second factor may still open: allauth's account and MFA pages (set-up, code prompt,
 # e-mail, password, sign-out), the language switch and the admin's sign-out.
@@ -88,3 +97,38 @@ def _target(request) -> str:
         return ""
     arguments = " ".join(f"{key}={value}" for key, value in match.kwargs.items())
     return f"{match.view_name} {arguments}".strip()
+
+
+SESSION_STARTED = "accounts_staff_session_started"
+SESSION_SEEN = "accounts_staff_session_seen"
+SEEN_PRECISION = 60  # seconds: the last-seen time is rewritten at most once a minute, not on every request
+
+
+class StaffSessionLimitMiddleware:
+    """The certification body's people (staff, auditors: everyone accounts.mfa requires a second factor of) are
+    signed out after STAFF_SESSION_IDLE_MINUTES without a request and STAFF_SESSION_MAX_HOURS in all. Applicants
+    keep Django's session length."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.user.is_authenticated and mfa.required_in(request):
+            self._check(request)
+        return self.get_response(request)
+
+    def _check(self, request) -> None:
+        now = time.time()
+        session = request.session
+        started = session.setdefault(SESSION_STARTED, now)
+        seen = session.get(SESSION_SEEN, now)
+        idle = settings.STAFF_SESSION_IDLE_MINUTES * 60
+        if now - seen >= idle or now - started >= settings.STAFF_SESSION_MAX_HOURS * 3600:
+            reason = "idle" if now - seen >= idle else "too long"
+            auth.logout(request)  # flushes the session; the view then sees an anonymous visitor
+            messages.info(request, _("Your session has ended: please sign in again."))
+            logger.info("staff session ended (%s)", reason)
+            return
+        if now - seen >= SEEN_PRECISION or SESSION_SEEN not in session:
+            session[SESSION_SEEN] = now
+            session.set_expiry(idle)  # the session row and cookie also lapse after the idle time

@@ -377,7 +377,7 @@ TEMPLATES[0]["OPTIONS"]["context_processors"].append("csp.context_processors.non
 AUTHENTICATION_BACKENDS = ["accounts.throttle.LoginThrottleBackend", *AUTHENTICATION_BACKENDS]
 
 # MFA (django-allauth): TOTP with recovery codes. Required for the roles in accounts.mfa.required_for().
-MFA_ADAPTER = "accounts.adapter.MFAAdapter"
+MFA_ADAPTER = "accounts.mfa_adapter.MFAAdapter"  # accounts.adapter.MFAAdapter + secrets encrypted at rest
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = env.str("MFA_TOTP_ISSUER", default="certportal")
 # One 30-second step of clock drift either way (RFC 6238 §5.2), so a code typed as the period turns still works.
@@ -388,6 +388,27 @@ MFA_ALLOW_UNVERIFIED_EMAIL = True
 # allauth's own limit on failed sign-ins stays as a backstop (per IP, and it caps TOTP code guesses at 200 an
 # hour per account); the per-account rules below (axes + accounts.throttle) are the ones people meet.
 ACCOUNT_RATE_LIMITS = {"login_failed": "20/m/ip,200/60m/key"}
+
+# MFA hardening (issue 14). TOTP secrets and recovery-code seeds are stored encrypted with Fernet keys
+# (accounts.mfa_adapter): MFA_ENCRYPTION_KEYS lists them newest first; put a new key first, run
+# `manage.py rotate_mfa_key`, then drop the old one. Unset: one key derived from SECRET_KEY (development only:
+# `check --deploy` refuses it, and changing SECRET_KEY would then make every authenticator unreadable).
+MFA_ENCRYPTION_KEYS = env.list("MFA_ENCRYPTION_KEYS", default=[])
+# MFA_LOCK_AFTER wrong codes in a row lock the second factor for MFA_LOCK_MINUTES (accounts.mfa_forms).
+MFA_LOCK_AFTER = env.int("MFA_LOCK_AFTER", default=10)
+MFA_LOCK_MINUTES = env.int("MFA_LOCK_MINUTES", default=15)
+MFA_FORMS = {
+    "authenticate": "accounts.mfa_forms.AuthenticateForm",
+    "reauthenticate": "accounts.mfa_forms.ReauthenticateForm",
+}
+# Sessions of staff and auditors end after this long without a request, and this long in all
+# (accounts.middleware.StaffSessionLimitMiddleware); applicants keep SESSION_COOKIE_AGE.
+STAFF_SESSION_IDLE_MINUTES = env.int("STAFF_SESSION_IDLE_MINUTES", default=30)
+STAFF_SESSION_MAX_HOURS = env.int("STAFF_SESSION_MAX_HOURS", default=12)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("accounts.middleware.RequireSecondFactorMiddleware"),
+    "accounts.middleware.StaffSessionLimitMiddleware",
+)
 
 from datetime import timedelta as _timedelta  # noqa: E402
 
