@@ -7,6 +7,7 @@ import json
 import pytest
 from allauth.mfa.models import Authenticator
 from cryptography.fernet import Fernet
+from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management import CommandError, call_command
@@ -136,11 +137,11 @@ def test_ten_wrong_codes_lock_the_second_factor_for_fifteen_minutes(
     client, time_machine, mailoutbox, django_capture_on_commit_callbacks
 ):
     time_machine.move_to("2026-12-01 10:00:00+08:00", tick=False)
-    reviewer = staff_user("reviewer")
+    reviewer = staff_user("reviewer", language="en")  # e-mails go out in each recipient's language
     administrator = UserFactory(role="administrator")
     other_staff = UserFactory(role="decision_maker")
     secret = with_totp(reviewer)
-    client.cookies["django_language"] = "en"
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
 
     with django_capture_on_commit_callbacks(execute=True):
         sign_in(client, reviewer, "000000" if totp_code(secret) != "000000" else "111111")
@@ -193,6 +194,7 @@ def test_the_lock_applies_at_re_authentication_too(client, time_machine):
     reviewer = staff_user("reviewer")
     secret = with_totp(reviewer)
     force_login_without_second_factor(client, reviewer)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     for _ in range(10):
         client.post(reverse("mfa_reauthenticate"), {"code": "000000" if totp_code(secret) != "000000" else "111111"})
     time_machine.shift(61)  # past allauth's own limit of ten re-authentications a minute
