@@ -60,19 +60,31 @@ def has_totp(user) -> bool:
     return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
 
 
+def has_passkey(user) -> bool:
+    return Authenticator.objects.filter(user=user, type=Authenticator.Type.WEBAUTHN).exists()
+
+
 def second_factor_step(request, next_url: str):
-    """Where someone who owes a second factor goes: the code prompt, or the authenticator set-up."""
-    name = "mfa_reauthenticate" if has_totp(request.user) else "mfa_activate_totp"
+    """Where someone who owes a second factor goes: the code prompt, the passkey prompt, or the set-up."""
+    if has_totp(request.user):
+        name = "mfa_reauthenticate"
+    elif has_passkey(request.user):
+        name = "mfa_reauthenticate_webauthn"
+    else:
+        name = "mfa_activate_totp"
     return redirect(f"{reverse(name)}?{urlencode({'next': next_url})}")
 
 
 def on_authenticator_added(sender, request, user, authenticator, **kwargs):
-    """Setting up TOTP means typing a valid code from the new secret: that is this session's second factor."""
+    """Setting up TOTP means typing a valid code from the new secret, adding a passkey means using it: either is
+    this session's second factor."""
     from allauth.account.internal.flows.login import record_authentication
 
-    if authenticator.type != Authenticator.Type.TOTP or request is None or request.user.pk != user.pk:
+    second_factors = (Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN)
+    if authenticator.type not in second_factors or request is None or request.user.pk != user.pk:
         return
     record_authentication(request, user, "mfa", id=authenticator.pk, type=authenticator.type, activated=True)
+
 
 # --- Wrong codes lock the second factor (issue 14). The password is already known to whoever reaches the code
 # step, so MFA_LOCK_AFTER wrong codes in a row refuse every code, right ones included, for MFA_LOCK_MINUTES, and

@@ -1,7 +1,7 @@
 """The enrolment page: a new account's holder opens the link, sets a password and goes on to the second factor."""
 
 from allauth.account.app_settings import EmailVerificationMethod
-from allauth.account.internal.flows.login import perform_password_login
+from allauth.account.internal.flows.login import perform_password_login, record_authentication
 from allauth.account.models import Login
 from django.contrib.auth.forms import SetPasswordForm
 from django.shortcuts import render
@@ -27,7 +27,11 @@ def enrol(request, token: str):
             user = enrolment.enrol(user, form.cleaned_data["new_password1"])
         except enrolment.EnrolmentError as error:
             return render(request, "accounts/enrol_invalid.html", {"reason": str(error)}, status=410)
-        # Signed in through allauth (as the admin's sign-in is), then on to the second factor's page.
+        # Signed in through allauth (as the admin's sign-in is), then on to the second factor's page. The password
+        # typed here also counts as a fresh re-authentication, which allauth asks for before adding a passkey.
         login = Login(user=user, email_verification=EmailVerificationMethod.NONE, redirect_url=reverse("mfa_index"))
-        return perform_password_login(request, {"username": user.get_username()}, login)
+        response = perform_password_login(request, {"username": user.get_username()}, login)
+        if request.user.pk == user.pk:
+            record_authentication(request, user, method="password", reauthenticated=True)
+        return response
     return render(request, "accounts/enrol.html", {"form": form, "enrolling": user})

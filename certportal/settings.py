@@ -378,7 +378,13 @@ AUTHENTICATION_BACKENDS = ["accounts.throttle.LoginThrottleBackend", *AUTHENTICA
 
 # MFA (django-allauth): TOTP with recovery codes. Required for the roles in accounts.mfa.required_for().
 MFA_ADAPTER = "accounts.mfa_adapter.MFAAdapter"  # accounts.adapter.MFAAdapter + secrets encrypted at rest
-MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+# Passkeys (WebAuthn, issue 14) count as the second factor, like a TOTP code: staff sign in with their password,
+# then touch the key. Passwordless passkey sign-in stays off. allauth's WebAuthn scripts are its own static files
+# (mfa/js/*.js, account/js/onload.js), which the CSP's script-src 'self' allows; their data are JSON blocks.
+MFA_PASSKEY_LOGIN_ENABLED = False
+# Valid for ENROLMENT_LINK_HOURS; a new staff account sets its own password and second factor (accounts.enrolment).
+ENROLMENT_LINK_HOURS = env.int("ENROLMENT_LINK_HOURS", default=72)
 MFA_TOTP_ISSUER = env.str("MFA_TOTP_ISSUER", default="certportal")
 # One 30-second step of clock drift either way (RFC 6238 §5.2), so a code typed as the period turns still works.
 MFA_TOTP_TOLERANCE = 1

@@ -39,7 +39,8 @@ def send(user, mailoutbox, django_capture_on_commit_callbacks) -> str:
 
 
 def set_password(client, path: str, password: str = PASSWORD):
-    return client.post(path, {"new_password1": password, "new_password2": password})
+    data = {"new_password1": password, "new_password2": password}
+    return client.post(path, data, headers={"accept-language": "en"})  # the refusals are read in English below
 
 
 def test_the_link_sets_the_password_verifies_the_address_and_goes_to_the_second_factor(
