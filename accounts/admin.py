@@ -7,12 +7,13 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from certportal.history import ReadOnlyMixin
+from certportal.text import CheckedTextMixin
 
 from . import enrolment, roles
 from .models import SecurityEvent, User
 
 
-class UserAdminForm(auth_forms.UserChangeForm):
+class UserAdminForm(CheckedTextMixin, auth_forms.UserChangeForm):
     """The admin's user form: an account that is or was in an applicant organization never becomes staff, an
     auditor, a reviewer, a decision-maker or an administrator (design.md §3.1)."""
 
@@ -60,7 +61,7 @@ def organizations_of(user) -> list[str]:
     return names or [gettext("an organization that no longer exists")]
 
 
-class UserAddForm(forms.ModelForm):
+class UserAddForm(CheckedTextMixin, forms.ModelForm):
     """An administrator creates an account without a password: the person sets their own through the enrolment
     link e-mailed to them (accounts.enrolment), so nobody else ever knows it."""
 

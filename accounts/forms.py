@@ -1,8 +1,10 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from certportal.text import CheckedTextMixin
 
-class SignupForm(forms.Form):
+
+class SignupForm(CheckedTextMixin, forms.Form):
     """Fields allauth adds to its sign-up form (e-mail and password come from allauth itself)."""
 
     full_name = forms.CharField(

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from accounts import roles
 from applications.models import Application, ManDayRule
 from certportal.history import ReadOnlyHistoryAdmin, ReadOnlyMixin
+from certportal.text import CheckedTextMixin
 from certportal.workflow import TransitionError, offers
 
 from . import services
@@ -121,7 +122,7 @@ def auditors():
     return get_user_model().objects.filter(groups__name=roles.AUDITOR, is_active=True).order_by("username")
 
 
-class AuditPlanForm(forms.Form):
+class AuditPlanForm(CheckedTextMixin, forms.Form):
     lead = forms.ModelChoiceField(label=gettext_lazy("Team leader"), queryset=auditors())
     members = forms.ModelMultipleChoiceField(
         label=gettext_lazy("Other auditors"),

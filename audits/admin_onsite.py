@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from certportal.history import ReadOnlyMixin
+from certportal.text import CheckedTextMixin
 from certportal.workflow import TransitionError
 
 from .models import Audit, AuditPhoto, CorrectiveAction
@@ -27,7 +28,7 @@ def onsite_links(audit: Audit) -> str:
     return format_html_join(" · ", '<a href="{}">{}</a>', links)
 
 
-class ReopenForm(forms.Form):
+class ReopenForm(CheckedTextMixin, forms.Form):
     reason = forms.CharField(label=gettext_lazy("Why the report must be corrected"), widget=forms.Textarea)
 
 

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from applications import uploads
 from applications.forms.files import MultipleFileField
+from certportal.text import CheckedTextMixin
 
 from . import scoresheet
 from .models import EvidenceFile, Indicator, ItemScore, Nonconformity, SpecialFinding
@@ -12,7 +13,7 @@ from .models import EvidenceFile, Indicator, ItemScore, Nonconformity, SpecialFi
 PHOTO_ACCEPT = "image/jpeg,image/png"
 
 
-class ItemScoreForm(forms.ModelForm):
+class ItemScoreForm(CheckedTextMixin, forms.ModelForm):
     """One item of the scoring form, posted whole by the autosave (or by a plain form submit)."""
 
     class Meta:
@@ -48,7 +49,7 @@ class IndicatorChoiceField(forms.ModelChoiceField):
         return f"{obj.code} {obj.title}"
 
 
-class NonconformityForm(forms.ModelForm):
+class NonconformityForm(CheckedTextMixin, forms.ModelForm):
     indicator = IndicatorChoiceField(
         label=gettext_lazy("Indicator"),
         queryset=Indicator.objects.none(),
@@ -72,7 +73,7 @@ class NonconformityForm(forms.ModelForm):
         self.fields["indicator"].queryset = leaf_choices(audit)
 
 
-class SpecialFindingForm(forms.ModelForm):
+class SpecialFindingForm(CheckedTextMixin, forms.ModelForm):
     indicator = IndicatorChoiceField(label=gettext_lazy("Indicator"), queryset=Indicator.objects.none(), required=False)
     severity = forms.ChoiceField(
         label=gettext_lazy("Severity of the nonconformity"),
@@ -118,7 +119,7 @@ class SpecialFindingForm(forms.ModelForm):
         pass  # the model is validated by Audit.add_special_finding, which also enforces the single bonus
 
 
-class PhotoForm(forms.Form):
+class PhotoForm(CheckedTextMixin, forms.Form):
     photo = forms.FileField(
         label=gettext_lazy("Photo"),
         widget=forms.ClearableFileInput(attrs={"accept": PHOTO_ACCEPT, "capture": "environment"}),
@@ -140,7 +141,7 @@ class PhotoForm(forms.Form):
         return checked
 
 
-class RespondForm(forms.Form):
+class RespondForm(CheckedTextMixin, forms.Form):
     response = forms.CharField(
         label=gettext_lazy("Corrective action taken"),
         widget=forms.Textarea(attrs={"rows": 5}),
@@ -167,7 +168,7 @@ class RespondForm(forms.Form):
         return uploads.check_batch(files, stored_total=stored or 0)
 
 
-class ReopenForm(forms.Form):
+class ReopenForm(CheckedTextMixin, forms.Form):
     reason = forms.CharField(
         label=gettext_lazy("Why the correction is not sufficient"), widget=forms.Textarea(attrs={"rows": 3})
     )

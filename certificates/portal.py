@@ -12,13 +12,14 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from certportal.downloads import attachment_response
+from certportal.text import CheckedTextMixin
 from certportal.workflow import TransitionError
 
 from . import cycle, services
 from .models import Certificate, DeliveryMethod, SurveillanceReview
 
 
-class DeliveryForm(forms.Form):
+class DeliveryForm(CheckedTextMixin, forms.Form):
     method = forms.ChoiceField(
         label=gettext_lazy("How should the paper certificate reach you?"),
         choices=DeliveryMethod.choices,

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from applications import uscc
 from certportal.ratelimit import allow, client_ip
+from certportal.text import CheckedTextMixin
 
 from .models import Certificate, SurveillanceReview, VerificationLookup
 from .pdf import certification_body
@@ -20,7 +21,7 @@ from .pdf import certification_body
 LOOKUPS_PER_MINUTE = 30
 
 
-class SearchForm(forms.Form):
+class SearchForm(CheckedTextMixin, forms.Form):
     q = forms.CharField(
         label=gettext_lazy("Certificate number, enterprise name or credit code"),
         max_length=100,
@@ -29,7 +30,7 @@ class SearchForm(forms.Form):
     )
 
 
-class CompareForm(forms.Form):
+class CompareForm(CheckedTextMixin, forms.Form):
     pdf = forms.FileField(label=gettext_lazy("Certificate PDF"))
 
     def clean_pdf(self):

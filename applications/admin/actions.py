@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from certportal.downloads import attachment_response
+from certportal.text import CheckedTextMixin
 from certportal.workflow import TransitionError, offers
 
 from ..models import Application, MaterialFile, MaterialItem, Payment
@@ -32,7 +33,7 @@ SUCCESS = {
 }
 
 
-class ActionForm(forms.Form):
+class ActionForm(CheckedTextMixin, forms.Form):
     expected_status = forms.CharField(required=False, max_length=20, widget=forms.HiddenInput)
     reason = forms.CharField(label=gettext_lazy("Reason"), required=False, max_length=2000, widget=forms.Textarea)
 

@@ -8,6 +8,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from certportal.text import CheckedTextMixin
 from certportal.workflow import TransitionError
 
 from .. import selfcheck
@@ -62,7 +63,7 @@ HELP_TEXTS = {
 }
 
 
-class ApplicationStepForm(forms.ModelForm):
+class ApplicationStepForm(CheckedTextMixin, forms.ModelForm):
     """One step of the application form. Every field may stay empty in a draft; submit checks completeness."""
 
     def __init__(self, *args, **kwargs):
@@ -102,7 +103,7 @@ def step_form_class(step: Step) -> type[ApplicationStepForm]:
     return forms.modelform_factory(Application, form=ApplicationStepForm, fields=step.fields, widgets=widgets)
 
 
-class SelfCheckForm(forms.Form):
+class SelfCheckForm(CheckedTextMixin, forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for question in selfcheck.QUESTIONS:
@@ -114,7 +115,7 @@ class SelfCheckForm(forms.Form):
             )
 
 
-class SubmitForm(forms.Form):
+class SubmitForm(CheckedTextMixin, forms.Form):
     confirm = forms.BooleanField(
         label=_("I confirm that the information in this application is true and complete."),
         error_messages={"required": _("Please confirm that the information is true and complete.")},
@@ -131,7 +132,7 @@ class SubmitForm(forms.Form):
         return cleaned
 
 
-class WithdrawForm(forms.Form):
+class WithdrawForm(CheckedTextMixin, forms.Form):
     reason = forms.CharField(
         label=_("Why do you withdraw the application?"),
         max_length=2000,

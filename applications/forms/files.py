@@ -3,6 +3,8 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils.translation import gettext_lazy as _
 
+from certportal.text import CheckedTextMixin
+
 from .. import uploads
 from ..models import MaterialFile
 
@@ -27,7 +29,7 @@ class MultipleFileField(forms.FileField):
         return [f for f in files if f is not None]
 
 
-class MaterialUploadForm(forms.Form):
+class MaterialUploadForm(CheckedTextMixin, forms.Form):
     files = MultipleFileField(
         label=_("Files"),
         required=False,
@@ -57,7 +59,7 @@ class MaterialUploadForm(forms.Form):
         ]
 
 
-class ReceiptUploadForm(forms.Form):
+class ReceiptUploadForm(CheckedTextMixin, forms.Form):
     receipt = forms.FileField(
         label=_("Bank transfer receipt"),
         help_text=_("A PDF, JPEG or PNG of the transfer slip or the bank's confirmation."),

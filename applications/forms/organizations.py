@@ -2,6 +2,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from certportal.text import CheckedTextMixin
+
 from .. import uscc
 from ..models import Organization
 
@@ -25,7 +27,7 @@ class CreditCodeFormField(forms.CharField):
         return value
 
 
-class OrganizationForm(forms.ModelForm):
+class OrganizationForm(CheckedTextMixin, forms.ModelForm):
     credit_code = CreditCodeFormField()
 
     class Meta:
@@ -72,7 +74,7 @@ class OrganizationForm(forms.ModelForm):
         return code
 
 
-class InvitationForm(forms.Form):
+class InvitationForm(CheckedTextMixin, forms.Form):
     email = forms.EmailField(
         label=_("Colleague's e-mail address"),
         help_text=_("They receive a link to join your organization as a member."),
@@ -80,7 +82,7 @@ class InvitationForm(forms.Form):
     )
 
 
-class AccessRequestForm(forms.Form):
+class AccessRequestForm(CheckedTextMixin, forms.Form):
     credit_code = CreditCodeFormField(widget=forms.HiddenInput)
     message = forms.CharField(
         label=_("Message to the owner (optional)"),

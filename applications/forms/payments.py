@@ -4,13 +4,15 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from certportal.text import CheckedTextMixin
+
 from .. import uscc
 from ..models import InvoiceRequest
 
 TAXPAYER_ID = re.compile(r"^[0-9A-Z]{15,20}$")
 
 
-class InvoiceRequestForm(forms.ModelForm):
+class InvoiceRequestForm(CheckedTextMixin, forms.ModelForm):
     class Meta:
         model = InvoiceRequest
         fields = ["title", "taxpayer_id", "email"]

@@ -13,6 +13,7 @@ from applications.models import Application, Grade, MaterialFile
 from certportal.downloads import attachment_response
 from certportal.history import ReadOnlyMixin
 from certportal.queue import enqueue_on_commit
+from certportal.text import CheckedTextMixin
 from certportal.workflow import TransitionError
 
 from .. import services
@@ -25,7 +26,7 @@ DECIDE = "certificates.decide_application"
 DECISION_STATES = [Application.Status.AWAITING_DECISION, Application.Status.CERTIFIED, Application.Status.REFUSED]
 
 
-class DecisionForm(forms.Form):
+class DecisionForm(CheckedTextMixin, forms.Form):
     outcome = forms.ChoiceField(
         label=gettext_lazy("Decision"),
         widget=forms.RadioSelect,

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy
 
 from applications.models import Grade
 from certportal.history import ReadOnlyHistoryAdmin, ReadOnlyMixin
+from certportal.text import CheckedTextMixin
 from certportal.workflow import TransitionError, offers
 
 from ..models import (
@@ -59,7 +60,7 @@ class SurveillanceInline(admin.TabularInline):
         return False
 
 
-class ReasonForm(forms.Form):
+class ReasonForm(CheckedTextMixin, forms.Form):
     reason = forms.CharField(label=gettext_lazy("Reason"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
 
 
@@ -68,7 +69,7 @@ class GradeForm(ReasonForm):
     field_order = ["grade", "reason"]
 
 
-class TrackingForm(forms.Form):
+class TrackingForm(CheckedTextMixin, forms.Form):
     tracking_number = forms.CharField(label=gettext_lazy("Tracking number"), max_length=60)
 
 

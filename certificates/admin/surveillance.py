@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 from accounts import roles
 from applications.models import ManDayRule
 from certportal.history import ReadOnlyHistoryAdmin
+from certportal.text import CheckedTextMixin
 from certportal.workflow import TransitionError, offers
 
 from .. import services
@@ -25,7 +26,7 @@ def _auditors():
     return get_user_model().objects.filter(groups__name=roles.AUDITOR, is_active=True).order_by("full_name")
 
 
-class PlanForm(forms.Form):
+class PlanForm(CheckedTextMixin, forms.Form):
     lead = forms.ModelChoiceField(label=gettext_lazy("Team leader"), queryset=_auditors())
     members = forms.ModelMultipleChoiceField(label=gettext_lazy("Other auditors"), queryset=_auditors(), required=False)
     start = forms.DateField(label=gettext_lazy("Start"), widget=forms.DateInput(attrs={"type": "date"}))
@@ -46,7 +47,7 @@ class PlanForm(forms.Form):
         return data
 
 
-class OutcomeForm(forms.Form):
+class OutcomeForm(CheckedTextMixin, forms.Form):
     outcome = forms.ChoiceField(
         label=gettext_lazy("Outcome"), choices=services.SurveillanceOutcome.CHOICES, widget=forms.RadioSelect
     )
