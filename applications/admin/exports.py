@@ -19,6 +19,8 @@ from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from certportal.text import spreadsheet_cell
+
 from ..models import Application, Grade
 from . import permissions
 from .changelist import sla_days
@@ -41,7 +43,6 @@ FIELDS = [
     "contact_phone",
     "contact_email",
 ]
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def header() -> list[str]:
@@ -66,7 +67,8 @@ def header() -> list[str]:
 
 
 def rows(queryset):
-    """One list of plain values per application, in the admin's order; applicant text is never a formula."""
+    """One list of plain values per application, in the admin's order; every cell goes through spreadsheet_cell, so
+    applicant text is never a formula and holds nothing the XLSX format refuses."""
     now = timezone.now()
     kinds, statuses, grades = dict(Application.Kind.choices), dict(Application.Status.choices), dict(Grade.choices)
     for values in queryset.values_list(*FIELDS).iterator(chunk_size=2000):
@@ -74,22 +76,25 @@ def rows(queryset):
         days = (now - row["status_changed_at"]).days
         limit = sla_days(row["status"])
         yield [
-            f"SQ-{row['created_at'].year}-{row['pk']:06d}",
-            _safe(row["org_name"] or row["organization__name"]),
-            _safe(row["credit_code"]),
-            region_of(row["credit_code"]),
-            str(kinds.get(row["kind"], row["kind"])),
-            str(statuses.get(row["status"], row["status"])),
-            _local(row["status_changed_at"]),
-            days,
-            _("yes") if limit is not None and days > limit else "",
-            _local(row["submitted_at"]),
-            row["employee_count"],
-            row["score"],
-            str(grades.get(row["grade"], "")),
-            _safe(row["contact_name"]),
-            _safe(row["contact_phone"]),
-            _safe(row["contact_email"]),
+            spreadsheet_cell(value)
+            for value in (
+                f"SQ-{row['created_at'].year}-{row['pk']:06d}",
+                row["org_name"] or row["organization__name"],
+                row["credit_code"],
+                region_of(row["credit_code"]),
+                str(kinds.get(row["kind"], row["kind"])),
+                str(statuses.get(row["status"], row["status"])),
+                _local(row["status_changed_at"]),
+                days,
+                _("yes") if limit is not None and days > limit else "",
+                _local(row["submitted_at"]),
+                row["employee_count"],
+                row["score"],
+                str(grades.get(row["grade"], "")),
+                row["contact_name"],
+                row["contact_phone"],
+                row["contact_email"],
+            )
         ]
 
 
@@ -112,7 +117,6 @@ def export_csv(request, model_admin):
 
 def export_xlsx(request, model_admin):
     from openpyxl import Workbook
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
     if not permissions.can_export(request.user):
         raise PermissionDenied
@@ -128,7 +132,7 @@ def export_xlsx(request, model_admin):
     sheet = workbook.create_sheet(_("Applications"))
     sheet.append(header())
     for row in rows(queryset):
-        sheet.append([ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in row])
+        sheet.append(row)
     output = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it once sent
     workbook.save(output)
     output.seek(0)
@@ -153,13 +157,6 @@ def _changelist_url(request) -> str:
 
     query = request.GET.urlencode()
     return reverse("admin:applications_application_changelist") + (f"?{query}" if query else "")
-
-
-def _safe(value):
-    # CSV/formula injection: a cell starting with = + - @ would run as a formula in Excel or WPS.
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
 
 
 def _local(moment):

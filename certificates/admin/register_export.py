@@ -6,6 +6,8 @@ import io
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 
+from certportal.text import spreadsheet_cell
+
 CERTIFICATE_COLUMNS = [
     "证书编号 number",
     "持证组织 holder",
@@ -31,10 +33,9 @@ EVENT_COLUMNS = [
 ]
 
 
-def _safe(value) -> str:
-    text = "" if value is None else str(value)
-    # Spreadsheet formula injection: a cell starting with = + - @ is shown as text.
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+def _safe(value):
+    # One check for every export (certportal.text): never a formula, nothing the XLSX format refuses.
+    return "" if value is None else spreadsheet_cell(value)
 
 
 def certificate_rows(queryset):
