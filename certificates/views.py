@@ -19,15 +19,28 @@ from .models import Certificate, SurveillanceReview, VerificationLookup
 from .pdf import certification_body
 
 LOOKUPS_PER_MINUTE = 30
+SHORTEST_SEARCH = 4  # a shorter query must be a whole certificate number or credit code
 
 
 class SearchForm(CheckedTextMixin, forms.Form):
     q = forms.CharField(
         label=gettext_lazy("Certificate number, enterprise name or credit code"),
         max_length=100,
-        min_length=2,
         strip=True,
     )
+
+    def clean_q(self):
+        q = self.cleaned_data["q"]
+        if len(q) < SHORTEST_SEARCH and not _exact_matches(q).exists():
+            raise forms.ValidationError(
+                _("Type at least %(count)d characters, or a whole certificate number or credit code.")
+                % {"count": SHORTEST_SEARCH}
+            )
+        return q
+
+
+def _exact_matches(q):
+    return Certificate.objects.filter(Q(number__iexact=q) | Q(holder_credit_code=uscc.normalize(q)))
 
 
 class CompareForm(CheckedTextMixin, forms.Form):
@@ -45,6 +58,16 @@ class CompareForm(CheckedTextMixin, forms.Form):
 
 def _rate_limited(request):
     if allow(f"verify:{client_ip(request)}", limit=LOOKUPS_PER_MINUTE, window=60):
+        return None
+    return render(request, "certificates/rate_limited.html", status=429)
+
+
+def _register_limited(request):
+    """The register's result pages: a budget per address and one for everybody together (scraping)."""
+    per_address = allow(
+        f"register:{client_ip(request)}", limit=settings.REGISTER_PAGES_PER_MINUTE_PER_ADDRESS, window=60
+    )
+    if per_address and allow("register:all", limit=settings.REGISTER_PAGES_PER_MINUTE, window=60):
         return None
     return render(request, "certificates/rate_limited.html", status=429)
 
@@ -118,7 +141,7 @@ def register(request):
     form = SearchForm(request.GET or None)
     page = None
     if form.is_bound:
-        if limited := _rate_limited(request):
+        if limited := _rate_limited(request) or _register_limited(request):
             return limited
         if form.is_valid():
             q = form.cleaned_data["q"]
@@ -133,5 +156,12 @@ def register(request):
     return render(
         request,
         "certificates/register.html",
-        {"form": form, "page": page, "body_name": settings.CERTIFICATION_BODY_NAME},
+        {
+            "form": form,
+            "page": page,
+            "body_name": settings.CERTIFICATION_BODY_NAME,
+            # Only a live certificate links to its verification page from the register; an ended one (withdrawn,
+            # cancelled, expired, superseded) is listed with its status, and its token stays off the public list.
+            "linked_statuses": Certificate.LIVE,
+        },
     )

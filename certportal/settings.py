@@ -465,3 +465,12 @@ if not SECURE_HSTS_PRELOAD:
 # axes logs every sign-in at INFO; the security event log has them. Failures and lockouts stay (WARNING).
 LOGGING["loggers"]["axes"] = {"level": "WARNING"}
 AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "login", "csrfmiddlewaretoken"]
+
+# --- Public register and proxies (issue 14, point 10). Result pages of the register a minute: per address and for
+# everybody together (20 certificates a page). Behind TRUSTED_PROXY_COUNT proxies, a request without their
+# X-Forwarded-For is refused (400) and logged, never pooled under one address.
+REGISTER_PAGES_PER_MINUTE_PER_ADDRESS = env.int("REGISTER_PAGES_PER_MINUTE_PER_ADDRESS", default=10)
+REGISTER_PAGES_PER_MINUTE = env.int("REGISTER_PAGES_PER_MINUTE", default=300)
+MIDDLEWARE.insert(0, "certportal.ratelimit.ForwardedForRequiredMiddleware")
+# Application-form PDF downloads a minute per user (issue 14, point 11; each version is rendered once, then cached).
+FORM_PDF_DOWNLOADS_PER_MINUTE = env.int("FORM_PDF_DOWNLOADS_PER_MINUTE", default=10)

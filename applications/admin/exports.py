@@ -13,9 +13,11 @@ import tempfile
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.admin.options import IncorrectLookupParameters
-from django.core.exceptions import PermissionDenied, SuspiciousOperation
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, StreamingHttpResponse
 from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -102,6 +104,8 @@ def export_csv(request, model_admin):
     if not permissions.can_export(request.user):
         raise PermissionDenied
     queryset = _filtered(request, model_admin)
+    if queryset is None:
+        return _bad_filter(request, model_admin)
     writer = csv.writer(_Echo())
 
     def stream():
@@ -121,6 +125,8 @@ def export_xlsx(request, model_admin):
     if not permissions.can_export(request.user):
         raise PermissionDenied
     queryset = _filtered(request, model_admin)
+    if queryset is None:
+        return _bad_filter(request, model_admin)
     limit = settings.EXPORT_XLSX_MAX_ROWS
     if queryset.count() > limit:
         messages.error(
@@ -145,16 +151,27 @@ def export_xlsx(request, model_admin):
 
 
 def _filtered(request, model_admin):
-    """The queryset behind the change list for the same query string (filters, search, ordering)."""
+    """The queryset behind the change list for the same query string (filters, search, ordering), or None when
+    the query string is not one the change list can apply (a hand-made or damaged link)."""
+    if any("\x00" in value for values in request.GET.lists() for value in values[1]):
+        return None  # PostgreSQL refuses NUL in a string literal: it would fail while the file streams
     try:
         return model_admin.get_changelist_instance(request).queryset
-    except IncorrectLookupParameters as error:  # a hand-made query string
-        raise SuspiciousOperation("invalid filter") from error
+    except (IncorrectLookupParameters, OverflowError, ValueError):  # e.g. ?submitted=9999-12 (no month after it)
+        return None
+
+
+def _bad_filter(request, model_admin):
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "opts": model_admin.model._meta,
+        "title": _("This export's filters are not valid"),
+        "changelist_url": reverse("admin:applications_application_changelist"),
+    }
+    return TemplateResponse(request, "admin/applications/application/export_bad_filter.html", context, status=400)
 
 
 def _changelist_url(request) -> str:
-    from django.urls import reverse
-
     query = request.GET.urlencode()
     return reverse("admin:applications_application_changelist") + (f"?{query}" if query else "")
 

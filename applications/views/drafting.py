@@ -1,17 +1,22 @@
 """Filling in the application: self-check, the form's steps, the review page, submit, withdraw, the PDF form."""
 
+import hashlib
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from certportal.pdf import render_pdf
+from certportal.ratelimit import allow
 from certportal.workflow import TransitionError
 
 from .. import permissions, selfcheck
@@ -20,6 +25,8 @@ from ..models import Application
 from . import get_application, load_membership, refuse
 
 STEP_SLUGS = [step.slug for step in STEPS]
+FORM_PDF_TEMPLATE = "applications/application_form_pdf.html"
+FORM_PDF_CACHE_SECONDS = 7 * 24 * 3600  # a week: a version nobody downloads again leaves the cache
 
 
 @login_required
@@ -144,10 +151,16 @@ def withdraw(request, pk):
 
 @login_required
 def form_pdf(request, pk):
-    """The application form (申请表) as a PDF, to print, stamp with the company seal and upload back."""
+    """The application form (申请表) as a PDF, to print, stamp with the company seal and upload back.
+
+    Rendered once per version of the form: the PDF is cached under the application and a hash of the form's HTML
+    (any change to what the PDF shows makes a new key). Each member may ask for it FORM_PDF_DOWNLOADS_PER_MINUTE
+    times a minute."""
     application = get_application(request, pk)
     if not permissions.is_member(request.user, application.organization):
         raise PermissionDenied
+    if not allow(f"form-pdf:{request.user.pk}", limit=settings.FORM_PDF_DOWNLOADS_PER_MINUTE, window=60):
+        return render(request, "applications/form_pdf_limited.html", {"application": application}, status=429)
     context = {
         "application": application,
         "categories": list(application.categories.all()),
@@ -156,7 +169,12 @@ def form_pdf(request, pk):
         "BODY_NAME": settings.CERTIFICATION_BODY_NAME,
         "LANGUAGE_CODE": get_language(),
     }
-    pdf = render_pdf("applications/application_form_pdf.html", context)
+    version = hashlib.sha256(render_to_string(FORM_PDF_TEMPLATE, context).encode()).hexdigest()
+    key = f"form-pdf:{application.pk}:{version}"
+    pdf = cache.get(key)
+    if pdf is None:
+        pdf = render_pdf(FORM_PDF_TEMPLATE, context)
+        cache.set(key, pdf, timeout=FORM_PDF_CACHE_SECONDS)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{application.reference}.pdf"'
     response["X-Content-Type-Options"] = "nosniff"

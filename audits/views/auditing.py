@@ -89,6 +89,8 @@ def audit_form(request, pk):
 @require_POST
 def start_audit(request, pk):
     audit = get_team_audit(request, pk)
+    if not Audit.WORKFLOW["start"].permits(request.user, audit):
+        raise PermissionDenied
     if not permissions.can_start(request.user, audit):
         return refuse(request, _("This audit cannot be started now."), "audits:form", audit.pk)
     try:
@@ -208,6 +210,8 @@ def add_nonconformity(request, pk):
 def submit_report(request, pk):
     """The team leader reviews the computed result, then submits; the form is locked from then on."""
     audit = get_team_audit(request, pk)
+    if not Audit.WORKFLOW["submit"].permits(request.user, audit):
+        raise PermissionDenied  # a team member who is not the leader
     if not permissions.can_submit_report(request.user, audit):
         return refuse(
             request, _("Only the team leader can submit the report of an audit in progress."), "audits:form", audit.pk

@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -110,6 +111,8 @@ def nonconformity(request, pk):
 def respond(request, pk):
     """The applicant answers with the corrective action taken and evidence (kept as versions)."""
     nc = _nonconformity(request, pk)
+    if not nc.WORKFLOW["respond"].permits(request.user, nc):
+        raise PermissionDenied  # one of the applicant's people without the right, or the audit team
     if not permissions.can_respond(request.user, nc):
         messages.error(request, _("This nonconformity cannot be answered now."))
         return redirect("audits:nonconformity", nc.pk)
@@ -132,6 +135,8 @@ def verify(request, pk):
     if not permissions.can_verify(request.user, nc):
         if permissions.team_role(request.user, nc.audit) is None:
             raise Http404
+        if not nc.WORKFLOW["verify"].permits(request.user, nc):
+            raise PermissionDenied
         return _refuse_verify(request, nc)
     try:
         services.verify_nonconformity(nonconformity=nc, by=request.user)
@@ -154,6 +159,8 @@ def reopen(request, pk):
     if not permissions.can_verify(request.user, nc):
         if permissions.team_role(request.user, nc.audit) is None:
             raise Http404
+        if not nc.WORKFLOW["verify"].permits(request.user, nc):
+            raise PermissionDenied
         return _refuse_verify(request, nc)
     form = ReopenForm(request.POST)
     if not form.is_valid():

@@ -172,8 +172,7 @@ class CertificateAdmin(ReadOnlyHistoryAdmin):
 
     def export_view(self, request, fmt):
         if not request.user.has_perm("certificates.view_certificate"):
-            messages.error(request, _("You may not do this."))
-            return redirect("admin:index")
+            raise PermissionDenied  # logged as a DENIED security event (accounts.middleware)
         queryset = self.get_changelist_instance(request).get_queryset(request)
         return register_export.response(queryset, fmt)
 
