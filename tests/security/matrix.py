@@ -101,6 +101,13 @@ SITE = {
     "mfa_view_recovery_codes": Entry(LOGIN, control="administrator"),
     "mfa_generate_recovery_codes": Entry(LOGIN, control="administrator"),
     "mfa_download_recovery_codes": Entry(LOGIN, control="administrator"),
+    # passkeys and the one-time enrolment link (issue 14); no key 0 exists, so its edit page answers 404
+    "mfa_list_webauthn": Entry(LOGIN, control="administrator"),
+    "mfa_add_webauthn": Entry(LOGIN, control="administrator"),
+    "mfa_edit_webauthn": Entry(LOGIN, kwargs=lambda w: {"pk": 0}, control="administrator", control_status=(404,)),
+    "mfa_remove_webauthn": Entry(LOGIN, kwargs=lambda w: {"pk": 0}, control="administrator", control_status=(404,)),
+    "mfa_reauthenticate_webauthn": Entry(LOGIN),
+    "accounts:enrol": Entry(PUBLIC, kwargs=lambda w: {"token": "nonsense"}),  # a bad link answers 410
     # the applicant portal
     "applications:dashboard": Entry(OWN),
     "applications:organization": Entry(OWN),
