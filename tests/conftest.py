@@ -4,6 +4,8 @@ import time
 import pytest
 from django.test import Client
 
+from accounts import mfa
+from accounts.middleware import SESSION_SEEN, SESSION_STARTED
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
 
 
@@ -110,6 +112,10 @@ def _force_login_with_second_factor(self, user, backend=None):
     session = self.session
     session[AUTHENTICATION_METHODS_SESSION_KEY] = [{"method": "mfa", "at": time.time(), "type": "totp"}]
     session["account_authentication_methods_user"] = str(user.pk)
+    # The sign-in it stands for has also asked whether the person needs a second factor (remembered in the
+    # session, accounts.mfa.required_in) and started the staff session clock (accounts.middleware).
+    session[mfa.SESSION_KEY] = [user.pk, mfa.required_for(user), time.time()]
+    session[SESSION_STARTED] = session[SESSION_SEEN] = time.time()
     session.save()
 
 
