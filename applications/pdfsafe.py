@@ -23,6 +23,10 @@ from django.utils.translation import gettext as _
 from pikepdf import Array, Dictionary, Name, Stream
 
 MAX_INFLATED = 200 * 1024 * 1024  # all streams of one PDF together, decoded
+# qpdf decodes the cross-reference and object streams it needs while opening, before the count below can
+# run: each such stream is capped here (a bigger one makes the file unreadable, so it is refused as damaged).
+# qpdf never decodes page content or images here: they are copied as they are.
+MAX_STRUCTURE_STREAM = 32 * 1024 * 1024
 MAX_OBJECTS = 100_000
 CHUNK = 1024 * 1024
 # Keys that run or trigger something, or carry a script, a form program or a file.
@@ -70,8 +74,7 @@ REMOVED_ANNOTATIONS = {"/RichMedia", "/Screen", "/Movie", "/Sound", "/FileAttach
 # nothing on the server decodes it further. Object streams, which qpdf must decode, may use only these.
 COUNTED_FILTERS = {"/FlateDecode", "/Fl", "/ASCIIHexDecode", "/AHx", "/ASCII85Decode", "/A85"}
 
-# A backstop for the one stream qpdf decodes before the count: a cross-reference stream read on opening.
-pikepdf.settings.set_qpdf_limits(flate_max_memory=MAX_INFLATED)
+pikepdf.settings.set_qpdf_limits(flate_max_memory=MAX_STRUCTURE_STREAM)  # process-wide; nothing else uses qpdf
 
 
 class TooLarge(Exception):

