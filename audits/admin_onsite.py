@@ -70,8 +70,20 @@ class CorrectiveActionInline(admin.TabularInline):
 
     @admin.display(description=gettext_lazy("evidence"))
     def evidence_files(self, obj):
-        files = [(reverse("audits:evidence", args=[f.pk]), f.original_name) for f in obj.evidence.all()]
-        return format_html_join(mark_safe("<br>"), '<a href="{}">{}</a>', files) or "–"  # noqa: S308
+        uploaded, stored = _("SHA-256 as uploaded"), _("SHA-256 of the stored file")
+        files = [
+            (
+                reverse("audits:evidence", args=[f.pk]),
+                f.original_name,
+                uploaded,
+                f.sha256,
+                stored,
+                f.stored_sha256 or "–",
+            )
+            for f in obj.evidence.all()
+        ]
+        row = '<a href="{}">{}</a><br><small>{}: <code>{}</code><br>{}: <code>{}</code></small>'
+        return format_html_join(mark_safe("<br>"), row, files) or "–"  # noqa: S308
 
 
 @admin.register(AuditPhoto)

@@ -252,6 +252,7 @@ def start_recertification(*, certificate: Certificate, by) -> Application:
                 content_type=latest.content_type,
                 size=latest.size,
                 sha256=latest.sha256,
+                stored_sha256=latest.stored_sha256,
                 uploaded_by=latest.uploaded_by,
             )
             item.carry_over(by=by)

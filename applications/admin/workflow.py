@@ -50,6 +50,7 @@ class MaterialFileAdmin(ReadOnlyMixin, admin.ModelAdmin):
         "content_type",
         "size",
         "sha256",
+        "stored_sha256",
         "uploaded_by",
         "uploaded_at",
     ]

@@ -54,6 +54,7 @@ class MaterialUploadForm(CheckedTextMixin, forms.Form):
                 original_name=checked.name,
                 content_type=checked.content_type,
                 extension=checked.extension,
+                sha256=checked.sha256,
             )
             for checked in self.cleaned_data["files"]
         ]

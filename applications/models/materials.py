@@ -81,13 +81,22 @@ class MaterialItem(WorkflowMixin, models.Model):
     def __str__(self) -> str:
         return f"{self.material_type} ({self.get_status_display()})"
 
-    def add_file(self, uploaded, *, by, original_name: str, content_type: str, extension: str) -> "MaterialFile":
-        """Keep a new version of this material; earlier versions stay."""
+    def add_file(
+        self, uploaded, *, by, original_name: str, content_type: str, extension: str, sha256: str = ""
+    ) -> "MaterialFile":
+        """Keep a new version of this material; earlier versions stay. `sha256` is the hash of the file as it was
+        uploaded (applications.uploads.CheckedFile.sha256) when `uploaded` is a rewritten PDF; without it, the file
+        is stored as it came and both hashes are the stored bytes'."""
         stored = {}
 
         def update():
             stored["file"] = self._store_version(
-                uploaded, by=by, original_name=original_name, content_type=content_type, extension=extension
+                uploaded,
+                by=by,
+                original_name=original_name,
+                content_type=content_type,
+                extension=extension,
+                sha256=sha256,
             )
             self.reason = ""
             return ["reason"]
@@ -97,7 +106,7 @@ class MaterialItem(WorkflowMixin, models.Model):
 
     add_file.alters_data = True
 
-    def _store_version(self, uploaded, *, by, original_name, content_type, extension) -> "MaterialFile":
+    def _store_version(self, uploaded, *, by, original_name, content_type, extension, sha256="") -> "MaterialFile":
         version = (self.files.aggregate(v=Max("version"))["v"] or 0) + 1
         digest = hashlib.sha256()
         size = 0
@@ -111,7 +120,8 @@ class MaterialItem(WorkflowMixin, models.Model):
             original_name=original_name[:255],
             content_type=content_type,
             size=size,
-            sha256=digest.hexdigest(),
+            sha256=sha256 or digest.hexdigest(),
+            stored_sha256=digest.hexdigest(),
             uploaded_by=by,
         )
         material_file.file.save(random_key("materials", extension=extension), uploaded, save=False)
@@ -236,7 +246,13 @@ class MaterialFile(models.Model):
     original_name = models.CharField(_("original file name"), max_length=255)
     content_type = models.CharField(_("content type"), max_length=100)
     size = models.PositiveBigIntegerField(_("size (bytes)"))
-    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, help_text=_("Of the file as it was uploaded."))
+    stored_sha256 = models.CharField(
+        _("SHA-256 of the stored file"),
+        max_length=64,
+        blank=True,
+        help_text=_("A PDF is stored rewritten without its active content; empty for files kept before."),
+    )
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("uploaded by")
     )

@@ -338,7 +338,8 @@ class CorrectiveAction(models.Model):
             original_name=checked.name[:255],
             content_type=checked.content_type,
             size=size,
-            sha256=digest.hexdigest(),
+            sha256=checked.sha256,  # of the file as uploaded; a PDF is stored rewritten (applications/pdfsafe.py)
+            stored_sha256=digest.hexdigest(),
             uploaded_by=by,
         )
         evidence.file.save(random_key("nonconformity-evidence", extension=checked.extension), checked.file, save=False)
@@ -358,7 +359,13 @@ class EvidenceFile(models.Model):
     original_name = models.CharField(_("original file name"), max_length=255)
     content_type = models.CharField(_("content type"), max_length=100)
     size = models.PositiveBigIntegerField(_("size (bytes)"))
-    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, help_text=_("Of the file as it was uploaded."))
+    stored_sha256 = models.CharField(
+        _("SHA-256 of the stored file"),
+        max_length=64,
+        blank=True,
+        help_text=_("A PDF is stored rewritten without its active content; empty for files kept before."),
+    )
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("uploaded by")
     )

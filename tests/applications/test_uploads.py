@@ -161,3 +161,51 @@ def test_messages_are_translated():
         _check("setup.pdf", samples.EXE)
     assert "setup.pdf" in error.value.messages[0]
     assert "not a PDF" not in error.value.messages[0]
+
+
+# --- the record keeps both hashes: of the file as uploaded, and of the (rewritten) file stored -------------------
+
+
+@pytest.mark.django_db
+def test_a_material_pdf_records_the_uploaded_and_the_stored_hash(applicant_client, applicant):
+    from .portal import draft_of, item_of, pdf_file, upload
+
+    item = item_of(draft_of(applicant))
+    hostile = samples.pdf_with_open_action_js()
+    assert upload(applicant_client, item, pdf_file("form.pdf", hostile)).status_code == 302
+    record = item.files.get()
+    with record.file.open("rb") as f:
+        stored = f.read()
+    assert record.sha256 == hashlib.sha256(hostile).hexdigest()
+    assert record.stored_sha256 == hashlib.sha256(stored).hexdigest()
+    assert record.sha256 != record.stored_sha256 and record.size == len(stored)
+
+
+@pytest.mark.django_db
+def test_a_material_image_has_one_hash_for_both(applicant_client, applicant):
+    from .portal import draft_of, item_of, upload
+
+    item = item_of(draft_of(applicant))
+    image = samples.png()
+    assert upload(applicant_client, item, SimpleUploadedFile("scan.png", image)).status_code == 302
+    record = item.files.get()
+    assert record.sha256 == record.stored_sha256 == hashlib.sha256(image).hexdigest()
+
+
+@pytest.mark.django_db
+def test_a_refused_pdf_records_nothing(applicant_client, applicant):
+    from .portal import draft_of, item_of, pdf_file, upload
+
+    item = item_of(draft_of(applicant))
+    upload(applicant_client, item, pdf_file("cut.pdf", samples.pdf()[:60]))
+    assert not item.files.exists()
+
+
+@pytest.mark.django_db
+def test_files_stored_as_they_came_have_one_hash_for_both(applicant):
+    from tests.factories import store_file
+
+    from .portal import draft_of, item_of
+
+    record = store_file(item_of(draft_of(applicant)), by=applicant, content=b"%PDF-1.4 test")
+    assert record.sha256 == record.stored_sha256 == hashlib.sha256(b"%PDF-1.4 test").hexdigest()
