@@ -198,3 +198,121 @@ def test_the_form_shows_the_thumbnail(client, audit, lead, photo_bytes, django_c
     page = client.get(reverse("audits:form", args=[audit.pk])).content.decode()
     assert reverse("audits:photo", args=[photo.pk, "thumb"]) in page
     assert reverse("audits:photo_original", args=[photo.pk]) not in page
+
+
+# --- images at the pixel limit (settings.MAX_IMAGE_PIXELS, 40 million by default) reaching the worker -------------
+
+
+def test_a_photo_exactly_at_the_pixel_limit_is_accepted_and_processed(
+    client, audit, lead, settings, django_capture_on_commit_callbacks
+):
+    import resource
+
+    width, height = 8000, 5000
+    assert width * height == settings.MAX_IMAGE_PIXELS  # the default limit, exactly
+    image = Image.new("1", (width, height), 1)  # a real picture of every pixel, compressed to a few kB
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    del image
+    client.force_login(lead)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # kB on Linux
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post_photo(client, audit, out.getvalue(), "wall.png", "image/png")
+    assert response.status_code == 200
+    photo = AuditPhoto.objects.get()
+    assert photo.status == AuditPhoto.Status.READY
+    assert (photo.width, photo.height) == (1600, 1000)
+    # Decoding 40 million pixels and turning them into RGB costs about 200 MB; far from a machine's worth.
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 512 * 1024
+
+
+def test_one_pixel_over_the_limit_is_refused_at_upload_with_the_limit_named(client, audit, lead, settings):
+    client.force_login(lead)
+    response = post_photo(client, audit, png_header(settings.MAX_IMAGE_PIXELS + 1, 1), "wide.png", "image/png")
+    assert response.status_code == 400
+    errors = " ".join(response.json()["errors"])
+    assert "wide.png" in errors and "40000001" in errors.replace(",", "") and "40" in errors
+    assert not AuditPhoto.objects.exists()
+
+
+def test_a_photo_over_the_limit_that_reaches_the_worker_fails_without_decoding(audit, lead):
+    """Kept under an earlier, higher limit (or put in storage by hand): the worker reads the header only."""
+    from django.core.files.base import ContentFile
+
+    photo = AuditPhoto(
+        audit=audit, original_name="x.png", content_type="image/png", size=3, sha256="0" * 64, uploaded_by=lead
+    )
+    data = png_header(30_000, 30_000)  # 900 million pixels claimed: decoding would need gigabytes
+    photo.original.save(photo.storage_key("original", ".png"), ContentFile(data), save=False)
+    photo.save()
+    assert make_photo_derivatives(photo.pk) == "failed"
+    photo.refresh_from_db()
+    assert photo.status == AuditPhoto.Status.FAILED and not photo.derivative
+
+
+def test_at_the_limit_the_worker_decodes_one_pixel_over_it_refuses(audit, lead, settings):
+    from audits.imaging import make_derivatives
+
+    settings.MAX_IMAGE_PIXELS = 60 * 50
+    image = io.BytesIO()
+    Image.new("RGB", (60, 50), "red").save(image, "PNG")
+    assert make_derivatives(io.BytesIO(image.getvalue())).width == 60
+    settings.MAX_IMAGE_PIXELS -= 1
+    with pytest.raises(ValueError, match="exceeds MAX_IMAGE_PIXELS"):
+        make_derivatives(io.BytesIO(image.getvalue()))
+
+
+# --- evidence of a corrective action keeps the hash of the file as uploaded and of the stored file ---------------
+
+
+def _answer_with(audit, lead, applicant, data: bytes, name: str):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from applications import uploads
+    from audits import services
+    from tests.audits.conftest import score_all
+
+    score_all(audit, by=lead, points=lambda i: 0 if i.code == "5.3.2" else i.max_points)
+    nc = audit.raise_nonconformity(by=lead, description="回访记录不完整", indicator=leaf_532(audit))
+    services.submit_audit_report(audit=audit, by=lead)
+    checked = uploads.check_batch([SimpleUploadedFile(name, data)], stored_total=0)
+    nc.refresh_from_db()
+    return nc.respond(by=applicant, response="已补充回访记录。", files=checked).evidence.get()
+
+
+def leaf_532(audit):
+    return Indicator.objects.get(indicator_set=audit.indicator_set, code="5.3.2")
+
+
+def test_hostile_pdf_evidence_records_the_uploaded_and_the_stored_hash(audit, lead, applicant):
+    import hashlib
+
+    from tests.applications import samples
+
+    hostile = samples.pdf_with_open_action_js()
+    evidence = _answer_with(audit, lead, applicant, hostile, "整改.pdf")
+    with evidence.file.open("rb") as f:
+        stored = f.read()
+    assert evidence.sha256 == hashlib.sha256(hostile).hexdigest()
+    assert evidence.stored_sha256 == hashlib.sha256(stored).hexdigest()
+    assert evidence.sha256 != evidence.stored_sha256 and b"/OpenAction" not in stored
+
+
+def test_image_evidence_has_one_hash_for_both(audit, lead, applicant):
+    import hashlib
+
+    from tests.applications import samples
+
+    image = samples.png()
+    evidence = _answer_with(audit, lead, applicant, image, "现场.png")
+    assert evidence.sha256 == evidence.stored_sha256 == hashlib.sha256(image).hexdigest()
+
+
+def test_the_admin_shows_both_hashes_of_evidence(client, administrator, audit, lead, applicant):
+    from tests.applications import samples
+
+    evidence = _answer_with(audit, lead, applicant, samples.pdf_with_open_action_js(), "整改.pdf")
+    client.force_login(administrator)
+    url = reverse("admin:audits_nonconformity_change", args=[evidence.corrective_action.nonconformity_id])
+    page = client.get(url).content.decode()
+    assert evidence.sha256 in page and evidence.stored_sha256 in page
