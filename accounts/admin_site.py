@@ -16,6 +16,8 @@ from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from certportal.admin_forms import checked_admin
+
 from . import mfa
 
 
@@ -31,6 +33,10 @@ class AdminLoginView(LoginView):
 
 
 class AdminSite(admin.AdminSite):
+    def register(self, model_or_iterable, admin_class=None, **options):
+        """Every admin's generated forms refuse control characters in typed text (certportal.admin_forms)."""
+        super().register(model_or_iterable, checked_admin(admin_class or admin.ModelAdmin), **options)
+
     def has_permission(self, request):
         return super().has_permission(request) and mfa.second_factor_done(request)
 
