@@ -38,6 +38,17 @@ def record(kind: str, request=None, *, user=None, username: str = "", object_ref
     return event
 
 
+def record_denied(request, reason: str):
+    """A refusal by role answered with a message (so the person knows why) instead of a 403: the same DENIED row
+    the PermissionDenied handler writes (accounts.middleware), with the view and the reason."""
+    match = getattr(request, "resolver_match", None)
+    target = ""
+    if match is not None:
+        arguments = " ".join(f"{key}={value}" for key, value in match.kwargs.items())
+        target = f"{match.view_name} {arguments}".strip()
+    return record(Kind.DENIED, request, object_ref=target, detail=f"403 {reason}")
+
+
 def _typed_username(credentials) -> str:
     for field in ("username", "email", "login"):
         value = (credentials or {}).get(field)

@@ -4,6 +4,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -89,6 +90,8 @@ def certificate_pdf(request, pk):
 @require_POST
 def choose_delivery(request, pk):
     certificate = get_object_or_404(Certificate.objects.visible_to(request.user), pk=pk)
+    if not Certificate.WORKFLOW["choose_delivery"].permits(request.user, certificate):
+        raise PermissionDenied  # a member who is not the owner (logged as a DENIED event)
     form = DeliveryForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Please choose how the certificate should be delivered."))
@@ -106,6 +109,8 @@ def choose_delivery(request, pk):
 @require_POST
 def apply_for_recertification(request, pk):
     certificate = get_object_or_404(Certificate.objects.visible_to(request.user), pk=pk)
+    if not Certificate.WORKFLOW["request_recertification"].permits(request.user, certificate):
+        raise PermissionDenied  # a member who is not the owner (logged as a DENIED event)
     try:
         application = services.start_recertification(certificate=certificate, by=request.user)
     except TransitionError as error:

@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.security_log import record_denied
 from certportal.workflow import TransitionError
 
 from .. import permissions
@@ -20,7 +21,7 @@ from . import load_membership, refuse
 def create_organization(request):
     refusal = joining_refusal(request.user)
     if refusal:
-        return refuse(request, refusal, "home")
+        return _refuse_joining(request, refusal)
     membership = load_membership(request)
     if membership is not None:
         return redirect("applications:organization")
@@ -112,7 +113,7 @@ def invitation(request, token):
     refusal = joining_refusal(request.user)
     if request.method == "POST":
         if refusal:
-            return refuse(request, refusal, "home")
+            return _refuse_joining(request, refusal)
         try:
             invitation.accept(user=request.user)
         except TransitionError as error:
@@ -129,7 +130,7 @@ def invitation(request, token):
 def ask_for_access(request):
     refusal = joining_refusal(request.user)
     if refusal:
-        return refuse(request, refusal, "home")
+        return _refuse_joining(request, refusal)
     if not permissions.can_create_organization(request.user):
         raise PermissionDenied
     form = AccessRequestForm(request.POST, prefix="access")
@@ -159,6 +160,13 @@ def answer_access_request(request, pk, decision):
         return refuse(request, error.message, "applications:organization")
     messages.success(request, _("Your answer was sent to %(name)s.") % {"name": access_request.user})
     return redirect("applications:organization")
+
+
+def _refuse_joining(request, refusal: str):
+    """A staff or auditor account may not join an applicant (impartiality): an access denial, logged as one, with
+    the reason shown rather than a bare 403."""
+    record_denied(request, refusal)
+    return refuse(request, refusal, "home")
 
 
 def _owned_organization(request):
