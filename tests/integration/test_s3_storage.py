@@ -74,7 +74,9 @@ def test_materials_and_certificate_live_in_s3_and_download_through_presigned_url
     material = stored.first()
     response = client.get(reverse("applications:material_file", args=[material.pk]))
     assert response.status_code == 302
-    assert fetch(response["Location"])[0] == uploaded
+    served = fetch(response["Location"])[0]  # the rewritten PDF (applications/pdfsafe.py), not the upload
+    assert hashlib.sha256(served).hexdigest() == material.stored_sha256
+    assert material.sha256 == hashlib.sha256(uploaded).hexdigest()
 
     client.logout()  # drops the cookies too
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
