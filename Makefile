@@ -44,10 +44,14 @@ migrate: setup
 # with DEBUG off), the sandbox payment provider on.
 run: export DEMO_MODE ?= true
 run: export DEBUG ?= true
+# The address printed on certificates (QR code) and in e-mail links follows the port served (make run PORT=8234),
+# unless SITE_URL is given on the command line or in the environment.
+run: export SITE_URL ?= http://127.0.0.1:$(PORT)
 run: migrate ## Set up, seed demo data and start web + Celery worker + beat in demo mode (Ctrl-C stops all)
 	$(MANAGE) seed_demo
 	@echo ""
 	@echo "  certportal is starting on http://127.0.0.1:$(PORT)/  (staff: http://127.0.0.1:$(PORT)/admin/)"
+	@echo "  Links in e-mails and on certificates: $(SITE_URL)"
 	@echo "  Demo mode: certificates granted on placeholder points are specimens (DEMO_MODE=$$DEMO_MODE)"
 	@echo ""
 	PORT=$(PORT) $(VENV)/bin/honcho start -f Procfile
