@@ -11,6 +11,7 @@ then every run gives the demo accounts a new random password and TOTP secret, pr
 
 import datetime
 import secrets
+import unicodedata
 from decimal import Decimal
 
 from django.conf import settings
@@ -18,6 +19,7 @@ from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -41,6 +43,15 @@ USERS = [
     ("demo-decider", roles.DECISION_MAKER, "孙决定", "decider@demo.certportal.localhost", "zh-hans"),
     ("demo-admin", roles.ADMINISTRATOR, "Admin", "admin@demo.certportal.localhost", "en"),
 ]
+# The role column of the printed logins (the console output is English, like the README that repeats it).
+ROLE_NOTES = {
+    "demo-applicant": "applicant (owner)",
+    "demo-colleague": "applicant (member)",
+    "demo-reviewer": "reviewer",
+    "demo-auditor": "auditor",
+    "demo-decider": "decision-maker",
+    "demo-admin": "administrator",
+}
 ORGANIZATION = {
     "credit_code": "91350100M000100Y43",
     "name": "福州华星家电服务有限公司",
@@ -108,9 +119,7 @@ class Command(BaseCommand):
                 username: _sign_in_ready(user, totp_secret=totp_secret, renew=renew) for username, user in users.items()
             }
         self.stdout.write(self.style.SUCCESS(f"Demo data ready. Logins (password for all: {password}):"))
-        for username, role, *_rest in USERS:
-            code = recovery_codes[username]
-            self.stdout.write(f"  {username:16} {role:16} {f'recovery code {code}' if code else ''}".rstrip())
+        self._print_logins(users, recovery_codes)
         self.stdout.write(
             f"Staff and auditors then type a TOTP code: add the secret {totp_secret} to an authenticator app "
             f"(or run `oathtool --totp -b {totp_secret}`); the code right now is {_current_code(totp_secret)}. "
@@ -121,6 +130,22 @@ class Command(BaseCommand):
                 "These credentials were drawn at random for this run and are shown only here; the next run replaces "
                 "them. `manage.py check --deploy` fails while demo accounts exist."
             )
+
+    def _print_logins(self, users, recovery_codes):
+        """One row per demo account, with the sign-in page that takes it and what to type there: the portal's
+        sign-in takes e-mail addresses (applicants and auditors), the admin's takes user names (staff)."""
+        rows = [("person", "role", "sign in at", "type", "login", "recovery code")]
+        for username, *_rest in USERS:
+            user = users[username]
+            if user.is_staff:
+                where, kind, login = settings.SITE_URL + reverse("admin:index"), "user name", user.username
+            else:
+                where, kind, login = settings.SITE_URL + reverse("account_login"), "e-mail", user.email
+            rows.append((user.full_name, ROLE_NOTES[username], where, kind, login, recovery_codes[username]))
+        widths = [max(_width(row[i]) for row in rows) for i in range(len(rows[0]))]
+        for row in rows:
+            cells = [cell + " " * (width - _width(cell)) for cell, width in zip(row, widths, strict=True)]
+            self.stdout.write(("  " + "  ".join(cells)).rstrip())
 
     def _user(self, username, role, full_name, email, language, *, password, renew) -> User:
         user, created = User.objects.get_or_create(
@@ -228,6 +253,11 @@ def _sign_in_ready(user: User, *, totp_secret: str, renew: bool) -> str:
         TOTP.activate(user, totp_secret)
     unused = RecoveryCodes.activate(user).get_unused_codes()
     return unused[0] if unused else ""
+
+
+def _width(text: str) -> int:
+    """Columns `text` takes on a terminal: Chinese characters take two."""
+    return sum(2 if unicodedata.east_asian_width(char) in ("W", "F") else 1 for char in text)
 
 
 def _random_totp_secret() -> str:
