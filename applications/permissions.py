@@ -62,8 +62,9 @@ def can_withdraw(user, application: Application) -> bool:
 
 
 def can_upload_material(user, item: MaterialItem) -> bool:
-    """New versions while the applicant holds the application; an accepted item stays as accepted."""
-    return can_edit_application(user, item.application) and item.status != MaterialItem.Status.ACCEPTED
+    """New versions while the applicant holds the application; an accepted item stays as accepted
+    (MaterialItem.WORKFLOW "upload": its from-states, actor and guard)."""
+    return item.may("upload", user)
 
 
 def can_download_material_file(user, material_file: MaterialFile) -> bool:

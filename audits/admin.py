@@ -195,7 +195,7 @@ class AuditAdmin(ReadOnlyHistoryAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         """The moves this person may make from the audit's state (Audit.WORKFLOW), as buttons above the form."""
         audit = self.get_object(request, object_id)
-        actions = offers(audit, request.user, exclude={"start", "submit", "close"}) if audit else []
+        actions = offers(audit, request.user, {"reopen"}) if audit else []
         return super().change_view(request, object_id, form_url, {**(extra_context or {}), "audit_actions": actions})
 
     def has_add_permission(self, request):

@@ -138,7 +138,7 @@ class SurveillanceOutcome:
     ]
 
 
-LIVE = (Certificate.Status.ACTIVE, Certificate.Status.SUSPENDED)
+LIVE = Certificate.LIVE
 
 
 def plan_surveillance_audit(*, review: SurveillanceReview, by, lead, members=(), start, end, onsite_man_days):

@@ -30,12 +30,8 @@ BATCH = 500
 # Reasons the system writes are bilingual: they are shown to the holder and on the public history.
 OVERDUE_REASON = "监督审核逾期 / Surveillance review overdue"
 SUSPENSION_REASON = "暂停超过 %(months)d 个月 / Suspended for more than %(months)d months"
-OPEN_REVIEW = [
-    SurveillanceReview.Status.PLANNED,
-    SurveillanceReview.Status.NOTIFIED,
-    SurveillanceReview.Status.SCHEDULED,
-]
-LIVE = [Certificate.Status.ACTIVE, Certificate.Status.SUSPENDED]
+OPEN_REVIEW = SurveillanceReview.OPEN
+LIVE = Certificate.LIVE
 
 
 def run(today: datetime.date | None = None) -> dict[str, int]:

@@ -369,10 +369,11 @@ class Offer:
         return getattr(self.transition, name)
 
 
-def offers(obj, user, *, exclude=()) -> list[Offer]:
-    """The buttons for `obj`: every transition `user` may perform from its state, with the guards' reasons."""
+def offers(obj, user, names) -> list[Offer]:
+    """The buttons a page has for `obj` (the transitions `names` it performs): those `user` may perform from the
+    current state, each with the guards' reasons it would be refused now."""
     return [
         Offer(t, [problem for guard in t.guards for problem in guard(obj, user)])
         for t in obj.available_transitions(user)
-        if t.name not in exclude
+        if t.name in names
     ]

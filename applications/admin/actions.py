@@ -39,7 +39,7 @@ class ActionForm(CheckedTextMixin, forms.Form):
 
 
 def available_transitions(user, application: Application):
-    return offers(application, user, exclude=set(Application.WORKFLOW.transitions) - set(METHODS))
+    return offers(application, user, METHODS)
 
 
 @require_POST

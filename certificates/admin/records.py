@@ -140,7 +140,7 @@ class CertificateAdmin(ReadOnlyHistoryAdmin):
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         certificate = self.get_object(request, object_id)
-        actions = offers(certificate, request.user, exclude=set(Certificate.WORKFLOW.transitions) - set(FORMS))
+        actions = offers(certificate, request.user, FORMS)
         extra_context = {**(extra_context or {}), "certificate_actions": actions if certificate else []}
         return super().change_view(request, object_id, form_url, extra_context)
 

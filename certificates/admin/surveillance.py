@@ -94,7 +94,7 @@ class SurveillanceReviewAdmin(ReadOnlyHistoryAdmin):
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         review = self.get_object(request, object_id)
-        actions = offers(review, request.user, exclude={"notify", "mark_overdue"}) if review else []
+        actions = offers(review, request.user, {"schedule", "complete"}) if review else []
         return super().change_view(request, object_id, form_url, {**(extra_context or {}), "review_actions": actions})
 
     def plan_view(self, request, pk):
