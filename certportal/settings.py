@@ -198,6 +198,11 @@ CERTIFICATION_BODY_ADDRESS = env.str("CERTIFICATION_BODY_ADDRESS", default="上�
 CERTIFICATION_BODY_ADDRESS_EN = env.str(
     "CERTIFICATION_BODY_ADDRESS_EN", default="100 Century Avenue, Pudong New Area, Shanghai"
 )
+# How people reach the body: in every e-mail's footer and the pages' contact snippet (certportal/contact.py,
+# templates/includes/contact.html). The website defaults to the portal itself (SITE_URL).
+CERTIFICATION_BODY_PHONE = env.str("CERTIFICATION_BODY_PHONE", default="021-5888 0000")
+CERTIFICATION_BODY_EMAIL = env.str("CERTIFICATION_BODY_EMAIL", default="service@certportal.localhost")
+CERTIFICATION_BODY_WEBSITE = env.str("CERTIFICATION_BODY_WEBSITE", default=SITE_URL)
 # The person authorised to sign certificates (ISO/IEC 17065 §7.7.1 f).
 CERTIFICATE_SIGNATORY_NAME = env.str("CERTIFICATE_SIGNATORY_NAME", default="王立新")
 CERTIFICATE_SIGNATORY_TITLE = env.str("CERTIFICATE_SIGNATORY_TITLE", default="认证中心主任")
