@@ -480,3 +480,14 @@ REGISTER_PAGES_PER_MINUTE = env.int("REGISTER_PAGES_PER_MINUTE", default=300)
 MIDDLEWARE.insert(0, "certportal.ratelimit.ForwardedForRequiredMiddleware")
 # Application-form PDF downloads a minute per user (issue 14, point 11; each version is rendered once, then cached).
 FORM_PDF_DOWNLOADS_PER_MINUTE = env.int("FORM_PDF_DOWNLOADS_PER_MINUTE", default=10)
+
+# --- Operations (issue 19; README "Operations"): health, metrics, logs, backups.
+# The readiness checks' details and the metrics are for addresses in OPS_INTERNAL_NETWORKS (as client_ip sees them:
+# behind a proxy set TRUSTED_PROXY_COUNT, or every request would come from the proxy's loopback) or for a request
+# with "Authorization: Bearer <OPS_TOKEN>" (empty: no token accepted). Others get the status code only.
+OPS_INTERNAL_NETWORKS = env.list("OPS_INTERNAL_NETWORKS", default=["127.0.0.0/8", "::1/128"])
+OPS_TOKEN = env.str("OPS_TOKEN", default="")
+# The beat writes each periodic task's last run back every few minutes: readiness fails once one is this late.
+BEAT_GRACE_MINUTES = env.int("BEAT_GRACE_MINUTES", default=10)
+HEALTH_WORKER_PING_SECONDS = env.float("HEALTH_WORKER_PING_SECONDS", default=2)
+MIDDLEWARE.insert(0, "certportal.health.HealthProbeMiddleware")  # before the host and X-Forwarded-For checks

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from . import staff, views
+from . import health, staff, views
 
 admin.site.site_header = "certportal"
 admin.site.site_title = "certportal"
@@ -9,6 +9,8 @@ admin.site.site_title = "certportal"
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", views.home, name="home"),
+    path("health/live/", health.live, name="health_live"),
+    path("health/ready/", health.ready, name="health_ready"),
     path("admin/dashboard/", admin.site.admin_view(staff.dashboard), name="staff_dashboard"),
     path("admin/", admin.site.urls),
     path("accounts/enrol/", include("accounts.urls")),  # one-time enrolment links (issue 14)

@@ -74,6 +74,10 @@ def _access_request_pending(w):
 SITE = {
     "set_language": Entry(PUBLIC),
     "home": Entry(PUBLIC),
+    # operations (issue 19): anyone gets the status; 503 is readiness saying a dependency is down (e.g. the beat
+    # has not run in this test database), not a server error; details only for insiders (tests/ops)
+    "health_live": Entry(PUBLIC),
+    "health_ready": Entry(PUBLIC, control_status=(503,)),
     # allauth: sign-in, sign-up, password reset and e-mail confirmation are for people not signed in
     "account_login": Entry(PUBLIC),
     "account_logout": Entry(PUBLIC),
