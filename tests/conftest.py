@@ -2,6 +2,7 @@ import os
 import time
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 
 from accounts import mfa
@@ -19,6 +20,16 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.skip(reason="/usr/bin/chromium is not installed (run `make system-deps`)"))
         # A real browser on a loaded 2-core machine sometimes misses a timing; a second failure is real.
         item.add_marker(pytest.mark.flaky(reruns=1))
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate limits (allauth's and ours), sign-in throttles and used TOTP codes count in the default cache, a
+    per-process memory cache here: no test, and no rerun of a failed one (pytest-rerunfailures sets function
+    fixtures up again), sees another's counts. Clearing an in-memory dictionary costs nothing."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture

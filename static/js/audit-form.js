@@ -1,7 +1,9 @@
 // The on-site scoring form. Each item saves itself (fetch POST, JSON answer with the new total and progress).
 // A failed save is retried with backoff and shown on the item; until the server has accepted an edit it is
 // kept in localStorage, so a reload, a crash or a dead battery loses nothing: the page re-sends it on load.
-// Once saved, the server is the truth. Without JavaScript every item is a plain form with a Save button.
+// Once saved, the server is the truth. Without a connection (navigator.onLine false, or every request failing)
+// an edit is shown as kept on this device and sent as soon as the browser is back online; a photo chosen offline
+// waits in the page the same way. Without JavaScript every item is a plain form with a Save button.
 (function () {
   "use strict";
 
@@ -16,8 +18,17 @@
   var csrf = root.querySelector("input[name=csrfmiddlewaretoken]").value;
   var prefix = "certportal:audit:" + msg.audit + ":item:";
   var delays = [1000, 2000, 4000, 8000, 16000, 30000];
-  var busyStates = ["unsaved", "saving", "retrying", "failed", "invalid"];
+  var busyStates = ["unsaved", "saving", "retrying", "offline", "failed", "invalid"];
+  var waitingPhotos = []; // photo uploads tried without a connection, sent again when it is back
+  // The page itself came from the server. Chromium in a network without a default route (loopback only) says
+  // navigator.onLine === false although the server answers, so "offline" needs the browser's word and no answer
+  // since it went offline.
   var states = {};
+  var reachable = true;
+
+  function offline() {
+    return navigator.onLine === false && !reachable;
+  }
 
   function store() {
     try {
@@ -105,11 +116,12 @@
     }).length;
     var summary = document.querySelector("[data-save-summary]");
     if (waiting) {
-      summary.textContent = msg.msgPending + " " + waiting;
+      summary.textContent = (offline() ? msg.msgOfflinePending : msg.msgPending) + " " + waiting;
     } else {
-      summary.textContent = navigator.onLine === false ? msg.msgOffline : msg.msgAllSaved;
+      summary.textContent = offline() ? msg.msgOffline : msg.msgAllSaved;
     }
-    summary.classList.toggle("text-warning-emphasis", waiting > 0);
+    summary.dataset.offline = offline() ? "1" : "0";
+    summary.classList.toggle("is-waiting", waiting > 0);
   }
 
   function showErrors(card, errors) {
@@ -163,7 +175,9 @@
       }
     });
     st.inflight = true;
-    setState(card, "saving", msg.msgSaving);
+    if (!offline()) {
+      setState(card, "saving", msg.msgSaving); // offline, the item keeps saying it waits on this device
+    }
     fetch(card.dataset.url, {
       method: "POST",
       body: body,
@@ -171,6 +185,7 @@
       headers: { "X-CSRFToken": csrf, Accept: "application/json", "X-Requested-With": "XMLHttpRequest" },
     })
       .then(function (response) {
+        reachable = true;
         return response.json().then(
           function (json) {
             return { status: response.status, json: json };
@@ -187,6 +202,7 @@
         },
         function () {
           st.inflight = false;
+          reachable = false;
           retry(card);
         }
       );
@@ -230,7 +246,13 @@
     var delay = delays[Math.min(st.attempt, delays.length - 1)];
     st.attempt += 1;
     st.again = false;
-    setState(card, st.attempt > delays.length ? "failed" : "retrying", st.attempt > delays.length ? msg.msgFailed : msg.msgRetrying);
+    if (offline()) {
+      setState(card, "offline", msg.msgKept); // kept in localStorage; "online" sends it at once
+    } else if (st.attempt > delays.length) {
+      setState(card, "failed", msg.msgFailed);
+    } else {
+      setState(card, "retrying", msg.msgRetrying);
+    }
     st.timer = setTimeout(function () {
       send(card);
     }, delay); // keeps trying every 30 s after the last step; "online" tries at once
@@ -365,12 +387,15 @@
   }
 
   function upload(form) {
+    if (form.querySelector("[data-photo-input]").files.length) {
+      post(form, new FormData(form)); // the chosen file, kept even if another one is chosen meanwhile
+    }
+  }
+
+  function post(form, data) {
     var input = form.querySelector("[data-photo-input]");
     var bar = form.querySelector(".upload-progress");
     var status = form.querySelector("[data-photo-status]");
-    if (!input.files.length) {
-      return;
-    }
     var xhr = new XMLHttpRequest();
     xhr.open("POST", form.action);
     xhr.setRequestHeader("X-Requested-With", "XMLHttpRequest");
@@ -384,6 +409,7 @@
       }
     });
     xhr.addEventListener("load", function () {
+      reachable = true;
       var json = null;
       try {
         json = JSON.parse(xhr.responseText);
@@ -404,9 +430,15 @@
     });
     xhr.addEventListener("error", function () {
       bar.classList.add("d-none");
-      status.textContent = msg.msgUploadFailed;
+      reachable = false;
+      if (offline()) {
+        waitingPhotos.push({ form: form, data: data });
+        status.textContent = msg.msgPhotoWaiting;
+      } else {
+        status.textContent = msg.msgUploadFailed;
+      }
     });
-    xhr.send(new FormData(form));
+    xhr.send(data);
   }
 
   root.querySelectorAll("[data-item]").forEach(wireItem);
@@ -426,12 +458,19 @@
   setBar(header, Number(header.getAttribute("aria-valuenow")), Number(header.getAttribute("aria-valuemax")));
   window.addEventListener("online", function () {
     root.querySelectorAll("[data-item]").forEach(function (card) {
-      if (card.dataset.saveState === "retrying" || card.dataset.saveState === "failed") {
+      if (["retrying", "offline", "failed"].indexOf(card.dataset.saveState) !== -1) {
         state(card.dataset.item).attempt = 0;
         send(card);
       }
     });
+    waitingPhotos.splice(0).forEach(function (photo) {
+      post(photo.form, photo.data);
+    });
+    summarize();
   });
-  window.addEventListener("offline", summarize);
+  window.addEventListener("offline", function () {
+    reachable = false;
+    summarize();
+  });
   summarize();
 })();

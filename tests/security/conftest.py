@@ -1,24 +1,14 @@
-"""Helpers for the security tests: TOTP codes, users with an authenticator, a clean cache per test."""
+"""Helpers for the security tests: TOTP codes, users with an authenticator (tests/conftest.py clears the cache)."""
 
-import pytest
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, generate_totp_secret, hotp_value
 from allauth.mfa.totp.internal.auth import yield_hotp_counters_from_time as _counters
-from django.core.cache import cache
 
 from tests.factories import UserFactory
 
 PASSWORD = "correct horse battery staple"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    """Rate-limit counters and used TOTP codes live in the cache; no test sees another's."""
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def totp_code(secret: str) -> str:
