@@ -9,6 +9,8 @@ app = Celery("certportal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
+from . import metrics  # noqa: E402, F401  (task counters and durations: signal handlers)
+
 
 @worker_init.connect
 def refuse_to_start_without_pdf_support(**kwargs):

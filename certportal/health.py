@@ -101,13 +101,20 @@ def ready(request):
     return JsonResponse({"status": "ok" if status == 200 else "unavailable", "checks": checks}, status=status)
 
 
-PROBES = {"/health/live/": live, "/health/ready/": ready}
+def _metrics(request):
+    from .metrics import metrics
+
+    return metrics(request)
+
+
+PROBES = {"/health/live/": live, "/health/ready/": ready, "/metrics/": _metrics}
 
 
 class HealthProbeMiddleware:
-    """First in MIDDLEWARE: a load balancer probes a web node by its address (a Host that is not in ALLOWED_HOSTS)
-    and without the proxies' X-Forwarded-For, which the middleware further down would refuse with a 400. The
-    probes use neither, so they are answered here; every other request goes on as usual."""
+    """Near the top of MIDDLEWARE: a load balancer probes, and Prometheus scrapes, a web node by its address (a Host
+    that is not in ALLOWED_HOSTS) without the proxies' X-Forwarded-For, which the middleware further down would
+    refuse with a 400. The probes and /metrics/ use neither, so they are answered here (and not counted in the
+    request metrics); every other request goes on as usual."""
 
     def __init__(self, get_response):
         self.get_response = get_response

@@ -491,3 +491,14 @@ OPS_TOKEN = env.str("OPS_TOKEN", default="")
 BEAT_GRACE_MINUTES = env.int("BEAT_GRACE_MINUTES", default=10)
 HEALTH_WORKER_PING_SECONDS = env.float("HEALTH_WORKER_PING_SECONDS", default=2)
 MIDDLEWARE.insert(0, "certportal.health.HealthProbeMiddleware")  # before the host and X-Forwarded-For checks
+# Metrics (certportal/metrics.py): django-prometheus counts requests between its two middleware (first and last but
+# axes) and queries through its database engines (same backends, instrumented cursors).
+INSTALLED_APPS += ["django_prometheus"]
+MIDDLEWARE.insert(0, "django_prometheus.middleware.PrometheusBeforeMiddleware")
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("axes.middleware.AxesMiddleware"), "django_prometheus.middleware.PrometheusAfterMiddleware"
+)
+DATABASES["default"]["ENGINE"] = {
+    "django.db.backends.postgresql": "django_prometheus.db.backends.postgresql",
+    "django.db.backends.sqlite3": "django_prometheus.db.backends.sqlite3",
+}.get(DATABASES["default"]["ENGINE"], DATABASES["default"]["ENGINE"])

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from . import health, staff, views
+from . import health, metrics, staff, views
 
 admin.site.site_header = "certportal"
 admin.site.site_title = "certportal"
@@ -11,6 +11,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("health/live/", health.live, name="health_live"),
     path("health/ready/", health.ready, name="health_ready"),
+    path("metrics/", metrics.metrics, name="metrics"),
     path("admin/dashboard/", admin.site.admin_view(staff.dashboard), name="staff_dashboard"),
     path("admin/", admin.site.urls),
     path("accounts/enrol/", include("accounts.urls")),  # one-time enrolment links (issue 14)

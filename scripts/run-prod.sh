@@ -25,6 +25,10 @@ export WEB_BIND="127.0.0.1:$PORT" WEB_CONCURRENCY="$WEB_WORKERS"
 # HTTP on loopback, so it turns them off explicitly; a real installation keeps them on behind its TLS proxy.
 export SECURE_SSL_REDIRECT=false SESSION_COOKIE_SECURE=false CSRF_COOKIE_SECURE=false SECURE_HSTS_SECONDS=0
 mkdir -p "$CERTPORTAL_VAR_DIR"
+# Metrics (README "Operations"): gunicorn's and the Celery workers' processes write their counters here and any web
+# process serves the sums at /metrics/. It must start empty: counters from a previous run would be added in.
+export PROMETHEUS_MULTIPROC_DIR="$CERTPORTAL_VAR_DIR/prometheus"
+rm -rf "$PROMETHEUS_MULTIPROC_DIR" && mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
 
 pg_isready -q -d "$PG/postgres" || { echo "run-prod: PostgreSQL is not running on $PG (start it first)"; exit 1; }
 (exec 3<>/dev/tcp/127.0.0.1/6379) 2>/dev/null || { echo "run-prod: Redis is not running on 127.0.0.1:6379"; exit 1; }

@@ -78,6 +78,7 @@ SITE = {
     # has not run in this test database), not a server error; details only for insiders (tests/ops)
     "health_live": Entry(PUBLIC),
     "health_ready": Entry(PUBLIC, control_status=(503,)),
+    "metrics": Entry(PUBLIC),  # 403 but for OPS_INTERNAL_NETWORKS (the test client's loopback) and OPS_TOKEN
     # allauth: sign-in, sign-up, password reset and e-mail confirmation are for people not signed in
     "account_login": Entry(PUBLIC),
     "account_logout": Entry(PUBLIC),
