@@ -1,5 +1,7 @@
 // Material uploads with a progress bar. Without JavaScript (or without XHR upload events) the same forms
-// post normally and the server answers with a redirect; with it, the server answers JSON.
+// post normally and the server answers with a redirect; with it, the server answers JSON. After an upload only
+// that item's row (and the count of required items) is replaced from a fresh copy of the page, so files chosen
+// in other rows and not uploaded yet stay chosen (issue 15, point 10).
 (function () {
   "use strict";
 
@@ -59,7 +61,7 @@
     }
     var total = files.reduce(function (sum, file) { return sum + file.size; }, 0) || 1;
     var done = 0;
-    var redirect = null;
+    var message = "";
 
     function fail(messages) {
       button.disabled = false;
@@ -69,9 +71,7 @@
 
     function next(index) {
       if (index >= files.length) {
-        // Same page with an anchor: set it, then reload so the new versions and the message appear.
-        window.location.assign(redirect);
-        window.location.reload();
+        refresh(form, message);
         return;
       }
       var file = files[index];
@@ -95,7 +95,7 @@
         }
         if (reply && reply.ok) {
           done += file.size;
-          redirect = reply.redirect;
+          message = reply.message;
           next(index + 1);
         } else if (xhr.status === 413) {
           fail([form.dataset.msgTooLarge + " " + file.name]);
@@ -115,10 +115,46 @@
     next(0);
   }
 
-  document.querySelectorAll("form[data-upload]").forEach(function (form) {
-    form.addEventListener("submit", function (event) {
-      event.preventDefault();
-      upload(form);
+  // The page as the server now renders it; the uploaded row and the counter are taken from it. (The success
+  // message the server queued for the page is shown on the row instead: this request has taken it.)
+  function refresh(form, message) {
+    var row = form.closest("[data-material-row]");
+    fetch(window.location.pathname, { credentials: "same-origin", headers: { Accept: "text/html" } })
+      .then(function (response) {
+        if (!response.ok) {
+          throw new Error(String(response.status));
+        }
+        return response.text();
+      })
+      .then(function (html) {
+        var fresh = new DOMParser().parseFromString(html, "text/html");
+        var newRow = fresh.getElementById(row.id);
+        var counter = document.querySelector("[data-required-count]");
+        var newCounter = fresh.querySelector("[data-required-count]");
+        if (counter && newCounter) {
+          counter.replaceWith(newCounter);
+        }
+        row.replaceWith(newRow);
+        wire(newRow);
+        var status = newRow.querySelector(".upload-status");
+        if (status) {
+          status.textContent = message;
+          status.classList.add("text-success-emphasis");
+        }
+      })
+      .catch(function () {
+        window.location.reload(); // the files are saved; the page shows them
+      });
+  }
+
+  function wire(scope) {
+    scope.querySelectorAll("form[data-upload]").forEach(function (form) {
+      form.addEventListener("submit", function (event) {
+        event.preventDefault();
+        upload(form);
+      });
     });
-  });
+  }
+
+  wire(document);
 })();

@@ -5,6 +5,7 @@ the page shows (never a sleep); `shot(name)` is the calling test's screenshot ca
 import io
 import re
 import time
+from urllib.parse import urljoin
 
 from allauth.mfa import app_settings as mfa_settings
 from django.core import mail
@@ -41,8 +42,8 @@ def sign_up(page, base_url: str, *, full_name: str, email: str, password: str, s
 
 def confirm_email(page, message: mail.EmailMessage) -> None:
     """Open the link of the verification e-mail and confirm: the newcomer lands on the portal."""
-    link = re.search(r"https?://\S+/accounts/confirm-email/\S+/", message.body).group(0)
-    page.goto(link)
+    path = re.search(r"https?://[^/\s]+(/accounts/confirm-email/\S+/)", message.body).group(1)  # on SITE_URL
+    page.goto(urljoin(page.url, path))
     page.locator("main form button[type=submit]").click()
     expect(page).to_have_url(re.compile(r"/portal/$"))
 
@@ -95,10 +96,13 @@ def fill_application_form(page, *, email: str, shot=no_shot) -> None:
 
 
 def upload_file(page, form, path) -> None:
-    """One file through an upload form (JavaScript upload with a progress bar, then the page reloads)."""
+    """One file through an upload form (JavaScript upload with a progress bar; then the row, taken from a fresh
+    copy of the page, lists the new version: files chosen in other rows stay chosen)."""
+    row = page.locator("#" + form.locator("xpath=ancestor::section[@data-material-row]").get_attribute("id"))
+    versions = row.locator(".file-list li").count()
     form.locator("input[type=file]").set_input_files(path)
-    with page.expect_navigation():
-        form.locator("button[type=submit]").click()
+    form.locator("button[type=submit]").click()
+    expect(row.locator(".file-list li")).to_have_count(versions + 1)
 
 
 def upload_required_materials(page, pdf, shot=no_shot) -> None:
