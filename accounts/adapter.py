@@ -1,16 +1,25 @@
-"""How allauth treats our users: the sign-up role and language, and where people land after signing in."""
+"""How allauth treats our users: the sign-up role and language, where people land after signing in, and its
+e-mails (ours: certportal.mail, in the recipient's language, links on SITE_URL)."""
 
 import io
+from urllib.parse import urlsplit, urlunsplit
 
 import segno
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.mfa.adapter import DefaultMFAAdapter
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import translation
 
+from certportal import mail
+
 from . import mfa, roles
+
+# The links allauth puts in its e-mails, built on the request's host: SITE_URL is the address people use.
+LINKS = ("activate_url", "password_reset_url", "signup_url")
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -31,6 +40,26 @@ class AccountAdapter(DefaultAccountAdapter):
             request.session["is_auditor"] = True
             return reverse("audits:list")
         return super().get_login_redirect_url(request)
+
+    def render_mail(self, template_prefix, email, context, headers=None):
+        """allauth's e-mails on our layout (templates/account/email, templates/mfa/email), in the language of
+        the account the address belongs to, or else the page's."""
+        to = [email] if isinstance(email, str) else email
+        user = context.get("user") or _account_of(to[0])
+        context = {**context, "user": user} | {key: on_site(context[key]) for key in LINKS if key in context}
+        language = user.language if user else _supported_language(translation.get_language())
+        return mail.message(template_prefix, to, context, language, headers=headers)
+
+
+def on_site(url: str) -> str:
+    """`url` on SITE_URL's scheme and host."""
+    parts = urlsplit(url)
+    return settings.SITE_URL + urlunsplit(("", "", parts.path, parts.query, parts.fragment))
+
+
+def _account_of(email: str):
+    addressed = Q(email__iexact=email) | Q(emailaddress__email__iexact=email)
+    return get_user_model().objects.filter(addressed).order_by("pk").first()
 
 
 def _supported_language(code: str | None) -> str:

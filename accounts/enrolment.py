@@ -13,13 +13,12 @@ from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import signing
-from django.core.mail import send_mail
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext
+
+from certportal import mail
 
 SALT = "accounts.enrolment"
 
@@ -74,12 +73,9 @@ def send_link(user) -> None:
         "user": user,
         "url": settings.SITE_URL + reverse("accounts:enrol", args=[make_token(user)]),
         "hours": link_hours(),
-        "body_name": settings.CERTIFICATION_BODY_NAME,
     }
-    with translation.override(user.language):
-        subject = render_to_string("accounts/email/enrolment_subject.txt", context).strip()
-        body = render_to_string("accounts/email/enrolment.txt", context)
-    transaction.on_commit(lambda: send_mail(subject, body, None, [user.email]))
+    message = mail.message("accounts/email/enrolment", [user.email], context, user.language)
+    transaction.on_commit(message.send)
 
 
 @transaction.atomic

@@ -5,10 +5,10 @@ from datetime import UTC, datetime
 from celery import shared_task
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
 from django.db.models import Q
-from django.utils import formats, timezone, translation
-from django.utils.translation import gettext
+from django.utils import formats, timezone
+
+from certportal import mail
 
 from . import roles
 
@@ -24,44 +24,18 @@ def send_mfa_locked_emails(user_id: int, until: float, address: str) -> int:
         .exclude(pk=user.pk)
         .distinct()
     )
-    until_time = timezone.localtime(datetime.fromtimestamp(until, tz=UTC))
+    until_time = formats.date_format(timezone.localtime(datetime.fromtimestamp(until, tz=UTC)), "Y-m-d H:i T")
+    context = {"site": settings.SITE_URL, "address": address or "?", "holder": user, "until": until_time}
     sent = 0
     if user.email:
-        with translation.override(user.language):
-            send_mail(*_holder_message(user, until_time), None, [user.email])
+        mail.send("accounts/email/mfa_locked", [user.email], {**context, "user": user}, user.language)
         sent += 1
     for administrator in administrators:
-        with translation.override(administrator.language):
-            send_mail(*_administrator_message(user, until_time, address), None, [administrator.email])
+        mail.send(
+            "accounts/email/mfa_locked_administrator",
+            [administrator.email],
+            {**context, "user": administrator},
+            administrator.language,
+        )
         sent += 1
     return sent
-
-
-def _holder_message(user, until_time) -> tuple[str, str]:
-    subject = gettext("Your second factor was locked after too many wrong codes")
-    body = gettext(
-        "Too many wrong codes were typed at the second step of signing in to your account %(username)s at "
-        "%(site)s, so every code is refused until %(time)s.\n\n"
-        "That step comes after the password. If it was not you, someone knows your password: change it and "
-        "tell an administrator."
-    ) % {"username": user.get_username(), "site": settings.SITE_URL, "time": _format(until_time)}
-    return subject, body
-
-
-def _administrator_message(user, until_time, address: str) -> tuple[str, str]:
-    subject = gettext("Second factor locked: %(username)s") % {"username": user.get_username()}
-    body = gettext(
-        "Too many wrong codes were typed at the second step of signing in to the account %(username)s at "
-        "%(site)s (last from address %(address)s), so its second factor is locked until %(time)s.\n\n"
-        "Whoever typed them knew the account's password. The security event log has the details."
-    ) % {
-        "username": user.get_username(),
-        "site": settings.SITE_URL,
-        "address": address or "?",
-        "time": _format(until_time),
-    }
-    return subject, body
-
-
-def _format(moment) -> str:
-    return formats.date_format(moment, "Y-m-d H:i T")

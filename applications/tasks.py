@@ -1,7 +1,11 @@
 from celery import shared_task
-from django.core.mail import send_mail
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
+
+from certportal import mail
 
 from .models import Notification
 
@@ -18,7 +22,9 @@ def send_notification_email(notification_id: int) -> bool:
         )
         if notification is None or not notification.user.email:
             return False
-        send_mail(notification.subject(), notification.body(), None, [notification.user.email])
+        user = notification.user
+        context = {"user": user, "notification": notification, "url": notification.url()}
+        mail.send("applications/email/notification", [user.email], context, user.language)
         notification.emailed_at = timezone.now()
         notification.save(update_fields=["emailed_at"])
     return True
@@ -26,12 +32,7 @@ def send_notification_email(notification_id: int) -> bool:
 
 @shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, retry_backoff_max=600, max_retries=5)
 def send_invitation_email(invitation_id: int) -> bool:
-    """E-mail an invitation link once, in the inviter's language (the invitee may have no account yet)."""
-    from django.conf import settings
-    from django.template.loader import render_to_string
-    from django.urls import reverse
-    from django.utils import translation
-
+    """E-mail an invitation link once, in the invitee's language if they have an account, else the inviter's."""
     from .models import Invitation
 
     with transaction.atomic():
@@ -46,15 +47,17 @@ def send_invitation_email(invitation_id: int) -> bool:
         context = {
             "invitation": invitation,
             "url": settings.SITE_URL + reverse("applications:invitation", args=[invitation.token]),
-            "body_name": settings.CERTIFICATION_BODY_NAME,
         }
-        with translation.override(invitation.invited_by.language):
-            subject = render_to_string("applications/email/invitation_subject.txt", context).strip()
-            body = render_to_string("applications/email/invitation.txt", context)
-        send_mail(subject, body, None, [invitation.email])
+        mail.send("applications/email/invitation", [invitation.email], context, _language_for(invitation))
         invitation.emailed_at = timezone.now()
         invitation.save(update_fields=["emailed_at"])
     return True
+
+
+def _language_for(invitation) -> str:
+    """The invitee's language when they already have an account, else the inviter's."""
+    invitee = get_user_model().objects.filter(email__iexact=invitation.email).first()
+    return (invitee or invitation.invited_by).language
 
 
 @shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, retry_backoff_max=300, max_retries=5)

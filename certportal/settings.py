@@ -289,7 +289,9 @@ ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupForm"
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
-ACCOUNT_EMAIL_SUBJECT_PREFIX = "[certportal] "
+# Every e-mail, allauth's too, is on the portal's layout with the body's name in the subject (certportal/mail.py).
+# The account holder is told of each change to the password, addresses and second factors.
+ACCOUNT_EMAIL_NOTIFICATIONS = True
 ACCOUNT_LOGOUT_ON_GET = False  # signing out is a POST (no cross-site sign-out links)
 ACCOUNT_USER_DISPLAY = str  # the full name (User.__str__), not the generated username
 # Files per upload request (Django itself refuses more than DATA_UPLOAD_MAX_NUMBER_FILES with a bare 400).

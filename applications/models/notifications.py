@@ -92,14 +92,8 @@ class Notification(models.Model):
                 }
             return event
 
-    def body(self) -> str:
-        with translation.override(self.user.language):
-            lines = [gettext("Hello %(name)s,") % {"name": self.user}, "", self.subject()]
-            if self.reason:
-                lines += ["", gettext("Reason: %(reason)s") % {"reason": self.reason}]
-            if self.application_id:
-                lines += ["", settings.SITE_URL + self.application.get_absolute_url()]
-            else:  # invitations, access requests …: the portal's start page shows what to do
-                lines += ["", settings.SITE_URL + reverse("applications:dashboard")]
-            lines += ["", settings.CERTIFICATION_BODY_NAME]
-            return "\n".join(lines)
+    def url(self) -> str:
+        """Where the e-mail sends the reader: the application, or the portal's start page, which shows what to
+        do about invitations, access requests …"""
+        path = self.application.get_absolute_url() if self.application_id else reverse("applications:dashboard")
+        return settings.SITE_URL + path

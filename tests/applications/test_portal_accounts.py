@@ -4,6 +4,7 @@ import re
 
 import pytest
 from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY
 from django.core import mail
 from django.urls import reverse
@@ -30,7 +31,7 @@ def test_sign_up_verify_and_land_on_the_dashboard(en_client):
     assert not EmailAddress.objects.get(user=user).verified
 
     (message,) = mail.outbox
-    link = re.search(r"https?://testserver(/accounts/confirm-email/\S+/)", message.body).group(1)
+    link = re.search(rf"{settings.SITE_URL}(/accounts/confirm-email/\S+/)", message.body).group(1)  # not the request's host
     response = en_client.post(link)
     assert response.url == reverse("applications:dashboard")
     assert EmailAddress.objects.get(user=user).verified
