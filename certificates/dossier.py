@@ -5,11 +5,11 @@ import zipfile
 from pathlib import PurePosixPath
 
 from django.core.files import File
-from django.db.models import Prefetch
 from django.utils import timezone, translation
 
 from applications import selfcheck
 from applications.models import Application, MaterialItem
+from audits import scoresheet
 from certportal.pdf import render_pdf
 from certportal.storage import random_key
 
@@ -19,10 +19,7 @@ from .models import DecisionDossier
 def case_file_context(application: Application) -> dict:
     """Everything the decision rests on, for the admin page and the summary PDF."""
     audits = application.audits.select_related("indicator_set").prefetch_related(
-        "team__auditor",
-        "special_findings",
-        "nonconformities__indicator",
-        Prefetch("scores", to_attr="score_list"),
+        "team__auditor", "special_findings", "nonconformities__indicator"
     )
     items = application.material_items.select_related("material_type").prefetch_related("files")
     return {
@@ -36,21 +33,12 @@ def case_file_context(application: Application) -> dict:
 
 
 def _audit_summary(audit) -> dict:
-    scores = {s.indicator_id: s for s in audit.score_list}
-    leaves = audit.indicator_set.indicators.filter(children__isnull=True).order_by("order")
-    rows = [{"indicator": ind, "score": scores.get(ind.pk)} for ind in leaves]
+    """The audit as the decision sees it: each item's points as scored (audits.scoresheet: a sampled item by its
+    nonconforming share, an item with a nonconformity at 0), its samples apart."""
     return {
         "audit": audit,
         "team": list(audit.team.all()),
-        "rows": rows,
-        "lost": [
-            r
-            for r in rows
-            if r["score"]
-            and not r["score"].not_applicable
-            and r["score"].points is not None
-            and r["score"].points < r["indicator"].max_points
-        ],
+        "rows": scoresheet.build(audit).rows,
         "findings": list(audit.special_findings.all()),
         "nonconformities": list(audit.nonconformities.all()),
     }

@@ -34,7 +34,10 @@ class IndicatorSet(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.standard_edition} v{self.version}: {self.name}"
+        name = f"{self.standard_edition} v{self.version}: {self.name}"
+        if self.has_placeholder_points:
+            return gettext("%(name)s (placeholder points, demo only)") % {"name": name}
+        return name
 
     @property
     def is_in_use(self) -> bool:

@@ -50,8 +50,9 @@ class CaseFile(Application):
 
     class Meta:
         proxy = True
-        verbose_name = _("case for decision")
-        verbose_name_plural = _("cases for decision")
+        # Not "cases for decision": the list also holds the decided ones, and its count must say what it counts.
+        verbose_name = _("case file")
+        verbose_name_plural = _("case files")
 
 
 # --- the decision's workflow: the application's last step, taken on the case file (design.md §3.1) ----------------
