@@ -4,7 +4,8 @@ Never imported: these markers only keep the msgids in locale/zh_Hans when makeme
 project's catalogue is read before the packages' own. Two reasons to be here:
 - the address is 电子邮箱 in all our copy, where the stock translations say Email地址, 电子邮件地址 or Email 地址;
 - Django 5.2 changed the too-short password message (%d instead of %(min_length)d), and its zh_Hans catalogue
-  still has only the old one, so the sign-up page showed it in English.
+  still has only the old one, so the sign-up page showed it in English;
+- the password rules under the fields say 你 where all our copy says 您.
 tests/core/test_form_wording.py checks the pages and that every validator and form message of Django and allauth
 has a Chinese translation.
 """
@@ -16,8 +17,17 @@ PASSWORD_TOO_SHORT = ngettext_lazy(  # django.contrib.auth.password_validation.M
     "This password is too short. It must contain at least %d characters.",
     10,
 )
+PASSWORD_LENGTH_RULE = ngettext_lazy(
+    "Your password must contain at least %(min_length)d character.",
+    "Your password must contain at least %(min_length)d characters.",
+    10,
+)
 
 STOCK_WORDING = (
+    # django.contrib.auth.password_validation: the rules shown under the password fields
+    gettext_noop("Your password can’t be too similar to your other personal information."),
+    gettext_noop("Your password can’t be a commonly used password."),
+    gettext_noop("Your password can’t be entirely numeric."),
     # django.core.validators, django.db.models.fields
     gettext_noop("Enter a valid email address."),
     gettext_noop("%(model)s instance with %(field)s %(value)r is not a valid choice."),
