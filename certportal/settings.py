@@ -504,3 +504,17 @@ DATABASES["default"]["ENGINE"] = {
     "django.db.backends.postgresql": "django_prometheus.db.backends.postgresql",
     "django.db.backends.sqlite3": "django_prometheus.db.backends.sqlite3",
 }.get(DATABASES["default"]["ENGINE"], DATABASES["default"]["ENGINE"])
+# Logs (certportal/logs.py): JSON lines with request_id, user_id, organization_id (and task, task_id in the worker),
+# secrets redacted; LOG_FORMAT=console for a person reading them (the default with DEBUG, e.g. `make run`).
+from certportal import logs as _logs  # noqa: E402
+
+LOG_FORMAT = env.str("LOG_FORMAT", default="console" if DEBUG else "json")
+LOGGING["formatters"] = {"structured": _logs.formatter(LOG_FORMAT)}
+LOGGING["handlers"]["console"]["formatter"] = "structured"
+# Even with LOG_LEVEL=DEBUG: botocore's DEBUG lines carry request signatures and signed URLs, urllib3's the URLs.
+LOGGING["loggers"].update({name: {"level": "INFO"} for name in ("botocore", "boto3", "s3transfer", "urllib3")})
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # the worker logs through LOGGING too
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "certportal.logs.RequestContextMiddleware",
+)
