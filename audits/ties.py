@@ -7,6 +7,7 @@ decision guards refuse a decision-maker with any.
 """
 
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from applications.models import AccessRequest, Membership, Organization
@@ -72,12 +73,12 @@ def _conflicts(user, organization: Organization) -> list[str]:
             "user": user,
             "organization": organization,
             "reason": conflict.reason,
-            "start": f"{conflict.declared_on:%Y-%m-%d}",
+            "start": date_format(conflict.declared_on),
         }
         if conflict.ends_on is None:
             sentence = _("%(user)s declared a conflict of interest with %(organization)s (since %(start)s): %(reason)s")
         else:
-            names["end"] = f"{conflict.ends_on:%Y-%m-%d}"
+            names["end"] = date_format(conflict.ends_on)
             sentence = _(
                 "%(user)s declared a conflict of interest with %(organization)s (%(start)s to %(end)s): %(reason)s"
             )
@@ -86,4 +87,4 @@ def _conflicts(user, organization: Organization) -> list[str]:
 
 
 def _day(moment) -> str:
-    return f"{timezone.localtime(moment):%Y-%m-%d}"
+    return date_format(timezone.localtime(moment))

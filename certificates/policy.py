@@ -8,6 +8,7 @@ a reason. Later certifications follow the audit's grade: by then the organizatio
 """
 
 from django.conf import settings
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from applications.models import Application, Grade
@@ -62,5 +63,5 @@ def grade_raise_problems(certificate: Certificate, grade: str) -> list[str]:
             "Under the body's policy a star grade comes after one year at Compliant (达标级): this certificate can "
             "be raised from %(date)s."
         )
-        % {"date": f"{from_day:%Y-%m-%d}"}
+        % {"date": date_format(from_day)}
     ]

@@ -24,7 +24,7 @@ class DeliveryForm(CheckedTextMixin, forms.Form):
     method = forms.ChoiceField(
         label=gettext_lazy("How should the paper certificate reach you?"),
         choices=DeliveryMethod.choices,
-        widget=forms.RadioSelect,
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
     )
     recipient = forms.CharField(label=gettext_lazy("Recipient"), max_length=100, required=False)
     phone = forms.CharField(label=gettext_lazy("Recipient phone"), max_length=30, required=False)
@@ -54,7 +54,6 @@ def certificate_detail(request, pk):
     }
     reviews = list(certificate.surveillance_reviews.all())
     renewals = certificate.application.renewals.exclude(status__in=["withdrawn", "refused"])
-    today, opens_on = timezone.localdate(), cycle.recertification_opens_on(certificate.expires_on)
     return render(
         request,
         "certificates/certificate_detail.html",
@@ -66,10 +65,11 @@ def certificate_detail(request, pk):
             # What this person may do here comes from Certificate.WORKFLOW (the owner applies and chooses delivery).
             "can_renew": certificate.offers("request_recertification", request.user),
             "can_choose_delivery": certificate.offers("choose_delivery", request.user),
-            "renewal_open": today >= opens_on,
-            "renewal_opens_on": opens_on,
+            # Offered only once the window has opened: the transition's guard (certificates.cycle's rule).
+            "renewal_open": certificate.may("request_recertification", request.user),
+            "renewal_opens_on": cycle.recertification_opens_on(certificate.expires_on),
             "renewal_latest_on": cycle.recertification_latest_on(certificate.expires_on),
-            "renewal_late": cycle.starts_as_initial(certificate.expires_on, today),
+            "renewal_late": cycle.starts_as_initial(certificate.expires_on, timezone.localdate()),
             "renewal_latest_months": settings.RECERTIFICATION_LATEST_MONTHS,
             "changes": certificate.status_changes.all(),
             "delivery_form": DeliveryForm(initial=initial),

@@ -204,11 +204,11 @@ def _apply_outcome(certificate: Certificate, audit, *, by, outcome: str, reason:
 def start_recertification(*, certificate: Certificate, by) -> Application:
     """The holder applies to renew: a draft prefilled from the last cycle, its materials to re-confirm.
 
-    Refused before the window opens (RECERTIFICATION_OPENS_MONTHS before expiry). One started later than
-    RECERTIFICATION_LATEST_MONTHS before expiry cannot be completed in time (domain.md §4.1), so it is created with
-    kind INITIAL: an initial audit, with the initial man-days and fees. It keeps `renews`, so the reminders stop and
-    its certificate still supersedes this one if that is valid then. The holder is told so before (certificate
-    page, reminders) and when it starts (the portal's message).
+    Refused before the window opens (the transition's guard, RECERTIFICATION_OPENS_MONTHS before expiry). One
+    started later than RECERTIFICATION_LATEST_MONTHS before expiry cannot be completed in time (domain.md §4.1), so
+    it is created with kind INITIAL: an initial audit, with the initial man-days and fees. It keeps `renews`, so the
+    reminders stop and its certificate still supersedes this one if that is valid then. The holder is told so before
+    (certificate page, reminders) and when it starts (the portal's message).
     """
     from applications.models import MaterialFile, MaterialItem
 
@@ -223,13 +223,7 @@ def start_recertification(*, certificate: Certificate, by) -> Application:
         open_renewal = previous.renewals.exclude(status__in=[Application.Status.WITHDRAWN, Application.Status.REFUSED])
         if open_renewal.exists():
             raise TransitionError(_("A re-certification application for this certificate already exists."))
-        today = timezone.localdate()
-        if today < (opens_on := cycle.recertification_opens_on(certificate.expires_on)):
-            raise TransitionError(
-                _("Re-certification opens on %(date)s, %(months)d months before the certificate expires.")
-                % {"date": f"{opens_on:%Y-%m-%d}", "months": settings.RECERTIFICATION_OPENS_MONTHS}
-            )
-        late = cycle.starts_as_initial(certificate.expires_on, today)
+        late = cycle.starts_as_initial(certificate.expires_on, timezone.localdate())
         kind = Application.Kind.INITIAL if late else Application.Kind.RECERTIFICATION
         application = Application.start(organization=certificate.organization, by=by, kind=kind, renews=previous)
         for field in ("scope", "service_outlets", "service_commitments"):

@@ -14,6 +14,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext
 
 from accounts import roles
@@ -192,9 +193,9 @@ def recertification_advice(certificate: Certificate, today: datetime.date) -> st
     expires_on = certificate.expires_on
     values = {
         "number": certificate.number,
-        "expires": f"{expires_on:%Y-%m-%d}",
-        "opens": f"{cycle.recertification_opens_on(expires_on):%Y-%m-%d}",
-        "latest": f"{cycle.recertification_latest_on(expires_on):%Y-%m-%d}",
+        "expires": date_format(expires_on),
+        "opens": date_format(cycle.recertification_opens_on(expires_on)),
+        "latest": date_format(cycle.recertification_latest_on(expires_on)),
     }
     if cycle.starts_as_initial(expires_on, today):
         return (

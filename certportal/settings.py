@@ -113,6 +113,8 @@ LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
+# One date format per language, on every page: 2026年12月5日 / 5 Dec 2026 (certportal/formats, docs/dates.md).
+FORMAT_MODULE_PATH = ["certportal.formats"]
 TIME_ZONE = env.str("TIME_ZONE", default="Asia/Shanghai")
 USE_TZ = True
 
@@ -150,7 +152,8 @@ MAX_UPLOAD_SIZE = env.int("MAX_UPLOAD_SIZE", default=20 * 1024 * 1024)
 MAX_APPLICATION_UPLOAD_TOTAL = env.int("MAX_APPLICATION_UPLOAD_TOTAL", default=300 * 1024 * 1024)
 
 # --- Celery: an embedded filesystem broker in var/ by default (no server needed), Redis in production.
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
+# "localhost": the filesystem transport ignores it, but kombu warns on every connection that has no host name.
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://localhost/")
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = VAR_DIR / "broker"
     for sub in ("queue", "processed", "control"):
@@ -249,7 +252,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"weasyprint": {"level": "ERROR"}, "fontTools": {"level": "WARNING"}},
+    "loggers": {"weasyprint": {"level": "ERROR"}, "fontTools": {"level": "WARNING"}, "pikepdf": {"level": "WARNING"}},
 }
 
 # --- Staff back office (issue 4): review deadlines, auditor rotation, exports.

@@ -115,7 +115,7 @@ class ApplicationAdmin(ReadOnlyMixin, ReadOnlyHistoryAdmin):
 
     @admin.display(description=gettext_lazy("first submitted"), ordering="submitted_at")
     def submitted(self, obj):
-        return date_format(timezone.localtime(obj.submitted_at), "Y-m-d") if obj.submitted_at else "–"
+        return date_format(timezone.localtime(obj.submitted_at)) if obj.submitted_at else "–"
 
     @admin.display(description=gettext_lazy("days in status"), ordering="status_changed_at")
     def waiting(self, obj):

@@ -261,6 +261,21 @@ def _post_requested(certificate, user, **context) -> list[str]:
     return _not_posted(certificate, user)
 
 
+def _recertification_open(certificate, user, **context) -> list[str]:
+    """The re-certification window (certificates.cycle) has opened."""
+    from django.utils.formats import date_format
+
+    from ..cycle import recertification_opens_on
+
+    opens_on = recertification_opens_on(certificate.expires_on)
+    if timezone.localdate() >= opens_on:
+        return []
+    return [
+        gettext("Re-certification opens on %(date)s, %(months)d months before the certificate expires.")
+        % {"date": date_format(opens_on), "months": settings.RECERTIFICATION_OPENS_MONTHS}
+    ]
+
+
 def _another_grade(certificate, user, *, grade: str = "", **context) -> list[str]:
     from ..policy import grade_raise_problems
 
@@ -379,6 +394,7 @@ Certificate.WORKFLOW = Workflow(
         None,
         (member_of(lambda certificate: certificate.organization, owner=True),),
         _("Apply for re-certification"),
+        guards=(_recertification_open,),
     ),
     Transition(
         "mark_posted",

@@ -55,7 +55,7 @@ def test_a_membership_that_ended_is_still_a_tie(person, organization, time_machi
     membership = MembershipFactory(user=person, organization=organization)
     time_machine.move_to("2026-06-15 10:00:00+08:00", tick=False)
     membership.delete()
-    assert ties(person, organization) == [f"{person} was a member of {organization.name} until 2026-06-15."]
+    assert ties(person, organization) == [f"{person} was a member of {organization.name} until 15 Jun 2026."]
 
 
 def test_a_membership_moved_to_another_organization_leaves_a_past_tie(person, organization):
@@ -90,9 +90,9 @@ def test_asking_to_join_is_a_tie_unless_it_became_a_membership(person, organizat
 @pytest.mark.parametrize(
     ("declared_on", "ends_on", "words"),
     [
-        (datetime.date(2024, 1, 1), None, "(since 2024-01-01)"),  # in force
-        (datetime.date(2020, 1, 1), datetime.date(2021, 1, 1), "(2020-01-01 to 2021-01-01)"),  # ended
-        (datetime.date(2099, 1, 1), None, "(since 2099-01-01)"),  # not started yet
+        (datetime.date(2024, 1, 1), None, "(since 1 Jan 2024)"),  # in force
+        (datetime.date(2020, 1, 1), datetime.date(2021, 1, 1), "(1 Jan 2020 to 1 Jan 2021)"),  # ended
+        (datetime.date(2099, 1, 1), None, "(since 1 Jan 2099)"),  # not started yet
     ],
 )
 def test_every_declared_conflict_is_a_tie(organization, declared_on, ends_on, words):

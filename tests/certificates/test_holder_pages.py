@@ -15,7 +15,7 @@ def test_the_holder_sees_its_certificates_and_downloads_the_pdf(client, applican
     client.force_login(applicant)
     assert certificate.number in client.get(reverse("certificates:list")).content.decode()
     detail = client.get(reverse("certificates:detail", args=[certificate.pk]))
-    assert detail.status_code == 200 and "2027-05-06" in detail.content.decode()  # first surveillance due
+    assert detail.status_code == 200 and "2027年5月6日" in detail.content.decode()  # first surveillance due
     response = client.get(reverse("certificates:pdf", args=[certificate.pk]))
     assert response["Content-Disposition"].startswith("attachment")
     assert response["X-Content-Type-Options"] == "nosniff"
@@ -68,7 +68,7 @@ def test_delivery_needs_post(client, applicant, certificate):
 def test_the_certificate_page_shows_the_next_surveillance_and_offers_re_certification(client, applicant, certificate):
     client.force_login(applicant)
     page = client.get(reverse("certificates:detail", args=[certificate.pk])).content.decode()
-    assert "2027-05-06" in page  # surveillance no. 1 due
+    assert "2027年5月6日" in page  # surveillance no. 1 due
     assert reverse("certificates:recertify", args=[certificate.pk]) in page
     response = client.post(reverse("certificates:recertify", args=[certificate.pk]))
     renewal = certificate.application.renewals.get()

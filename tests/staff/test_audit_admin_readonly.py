@@ -83,7 +83,7 @@ def test_the_form_of_a_submitted_audit_shows_every_field_read_only(request, clie
     page = response.content.decode()
     for field in ("planned_start", "planned_end", "onsite_man_days"):
         assert f'name="{field}"' not in page
-    assert "2026-12-01" in page or "Dec. 1, 2026" in page  # the values are shown, as text
+    assert "1 Dec 2026" in page  # the values are shown, as text
     assert 'name="_save"' not in page
     # the one way to change it stays on the page
     assert reverse("admin:audits_audit_reopen", args=[audit.pk]) in page
