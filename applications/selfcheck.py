@@ -54,8 +54,10 @@ QUESTIONS = [
     ),
     Question(
         "no_major_incidents",
-        _("Has your organization been free of major quality or after-sales incidents recently?"),
-        _("For example no product recalls, serious safety accidents or mass complaints in the last year."),
+        # Worded so that "yes" is the good answer, as for every question (outcome() reads it so), without a
+        # double negative ("has it not had…").
+        _("Has your quality and after-sales record been clean over the last year?"),
+        _("Clean means no product recalls, serious safety accidents or mass complaints."),
         _("A recent major quality or after-sales incident usually leads to refusal; explain it in your application."),
     ),
     Question(

@@ -71,3 +71,11 @@ def test_the_delivery_radio_buttons_are_bootstrap_form_checks(client, applicant,
     page = _page(client, applicant, certificate)
     radios = re.findall(r'<input type="radio" name="method"[^>]*>', page)
     assert len(radios) == 2 and all('class="form-check-input"' in radio for radio in radios)
+
+
+def test_a_suspended_certificate_page_gives_the_contact(client, applicant, certificate, settings):
+    settings.CERTIFICATION_BODY_EMAIL = "service@huaxin.example"
+    certificate.suspend(by=None, reason="监督审核逾期")
+    client.force_login(applicant)
+    page = client.get(reverse("certificates:detail", args=[certificate.pk])).content.decode()
+    assert "请与我们联系" in page and 'href="mailto:service@huaxin.example"' in page
