@@ -6,7 +6,6 @@ from celery import shared_task
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Q
-from django.utils import formats, timezone
 
 from certportal import mail
 
@@ -24,7 +23,8 @@ def send_mfa_locked_emails(user_id: int, until: float, address: str) -> int:
         .exclude(pk=user.pk)
         .distinct()
     )
-    until_time = formats.date_format(timezone.localtime(datetime.fromtimestamp(until, tz=UTC)), "Y-m-d H:i T")
+    # A datetime, so each e-mail shows it in its recipient's language format (DATETIME_FORMAT) and local time.
+    until_time = datetime.fromtimestamp(until, tz=UTC)
     context = {"site": settings.SITE_URL, "address": address or "?", "holder": user, "until": until_time}
     sent = 0
     if user.email:

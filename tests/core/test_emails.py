@@ -263,3 +263,23 @@ def test_a_password_change_is_notified(client):
     assert message.subject == "[华信认证中心] 您的密码已修改"
     check(message.subject, message.body, message.alternatives[0].content, "zh-hans")
     assert "您的密码已修改。" in message.body and "来源地址：203.0.113.9；浏览器：“Firefox/140”" in message.body
+
+
+def test_the_lock_notice_gives_the_time_in_each_recipients_format():
+    """The holder (Chinese) and an administrator (English) each read the lock's end in their language's format."""
+    from django.contrib.auth.models import Group
+
+    from accounts import roles
+    from accounts.tasks import send_mfa_locked_emails
+
+    holder = UserFactory(email="holder@example.com", language="zh-hans")
+    administrator = UserFactory(email="admin@example.com", language="en")
+    administrator.groups.add(Group.objects.get_or_create(name=roles.ADMINISTRATOR)[0])
+    until = timezone.make_aware(timezone.datetime(2026, 12, 5, 14, 30)).timestamp()
+
+    assert send_mfa_locked_emails(holder.pk, until, "203.0.113.9") == 2
+
+    bodies = {message.to[0]: message.body for message in djmail.outbox}
+    assert "2026年12月5日 14:30" in bodies["holder@example.com"]
+    assert "5 Dec 2026 14:30" in bodies["admin@example.com"]
+    assert "2026-12-05" not in bodies["holder@example.com"] + bodies["admin@example.com"]
