@@ -14,16 +14,31 @@ CELERY_WORKERS ?= 2
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
 
-system-deps: ## Install missing Debian/Ubuntu packages (pango, HarfBuzz subset, CJK fonts, gettext, chromium)
-	@PYTHON=$(PYTHON) ./scripts/system-deps.sh
+# What to install: `make run` needs only the portal's own packages (DEPS=runtime: requirements.txt, pango, fonts,
+# gettext); everything else (DEPS=dev) also installs the test tools (requirements-dev.txt: pytest, Playwright,
+# moto's S3 server for run-prod, ruff) and what the browser tests and benchmarks need (chromium, libatomic1,
+# poppler, wrk). A target-specific DEPS reaches the recipes of the target's prerequisites.
+DEPS := dev
+run: DEPS := runtime
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt
+system-deps: ## Install missing Debian/Ubuntu packages: pango, HarfBuzz subset, CJK fonts, gettext (+ chromium & co. but for make run)
+	@PYTHON=$(PYTHON) ./scripts/system-deps.sh $(DEPS)
+
+# One stamp per set; the dev set includes the runtime one (requirements-dev.txt starts with -r requirements.txt).
+$(VENV)/.installed-runtime: requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -r requirements-dev.txt
+	@echo "venv: installing the portal's Python packages (requirements.txt) into $(VENV)"
+	@$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt
 	@touch $@
 
-venv: $(VENV)/.installed ## Create .venv and install the pinned requirements
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@echo "venv: installing the portal's Python packages and the test tools (requirements-dev.txt) into $(VENV)"
+	@$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+	@touch $@ $(VENV)/.installed-runtime
+
+venv: ## Create .venv with the pinned requirements and the test tools (make run: requirements.txt only)
+	@$(MAKE) --no-print-directory -s $(VENV)/.installed-$(DEPS)
 
 compilemessages: venv ## Compile the translations (locale/*.po → .mo)
 	@if ls locale/*/LC_MESSAGES/*.po >/dev/null 2>&1; then $(MANAGE) compilemessages --ignore '.venv/*' -v 0; fi
@@ -34,9 +49,12 @@ messages: venv ## Refresh locale/*.po from the source (then translate and commit
 
 setup: system-deps venv compilemessages ## Everything needed before running or testing
 
+# Static files are collected unless DEBUG is on (make run): then WhiteNoise serves them from the apps' folders and
+# pages link their plain names, so collecting (and compressing) them would only slow the first start.
 migrate: setup
-	$(MANAGE) migrate --noinput -v 0
-	$(MANAGE) collectstatic --noinput -v 0
+	@echo "Preparing the database$$([ "$$DEBUG" = true ] || echo ' and the static files')"
+	@$(MANAGE) migrate --noinput -v 0
+	@[ "$$DEBUG" = true ] || $(MANAGE) collectstatic --noinput -v 0
 
 # Demo mode (DEMO_MODE, settings.py): the seeded certificates rest on placeholder points and are printed as
 # specimens. Exported so seed_demo, the web process and the Celery worker all see it; run-prod never sets it.
@@ -47,14 +65,24 @@ run: export DEBUG ?= true
 # The address printed on certificates (QR code) and in e-mail links follows the port served (make run PORT=8234),
 # unless SITE_URL is given on the command line or in the environment.
 run: export SITE_URL ?= http://127.0.0.1:$(PORT)
+# Python's output unbuffered, so each process's lines show when written (beat's banner at its start, not its end).
+run: export PYTHONUNBUFFERED := 1
+# Ctrl-C: `set -m` runs honcho as a job of its own that holds the terminal, so the terminal's SIGINT reaches honcho
+# (which stops web, worker and beat with SIGTERM) and not make; honcho's 130 (or 143 after a SIGTERM) is the stop
+# that was asked for, so make ends with 0. setpriv --pdeathsig: if make is killed instead, honcho is told to stop.
+# honcho kills what still runs 5 s after its SIGTERM (KILL_WAIT, no option for it): the worker's warm shutdown (its
+# running tasks, then its pool; ~4 s on the embedded broker, whose loop looks every 2 s) gets 20 s instead.
+HONCHO := $(PY) -c 'import honcho.command, honcho.manager; honcho.manager.KILL_WAIT = 20; honcho.command.main()'
 run: migrate ## Set up, seed demo data and start web + Celery worker + beat in demo mode (Ctrl-C stops all)
-	$(MANAGE) seed_demo
+	@$(MANAGE) seed_demo
 	@echo ""
 	@echo "  certportal is starting on http://127.0.0.1:$(PORT)/  (staff: http://127.0.0.1:$(PORT)/admin/)"
 	@echo "  Links in e-mails and on certificates: $(SITE_URL)"
 	@echo "  Demo mode: certificates granted on placeholder points are specimens (DEMO_MODE=$$DEMO_MODE)"
+	@echo "  Ctrl-C stops it."
 	@echo ""
-	PORT=$(PORT) $(VENV)/bin/honcho start -f Procfile
+	@set -m; PORT=$(PORT) setpriv --pdeathsig TERM $(HONCHO) start -f Procfile; status=$$?; \
+	if [ $$status = 130 ] || [ $$status = 143 ]; then echo "certportal stopped."; else exit $$status; fi
 
 run-prod: setup ## The production stack on loopback (plain HTTP, random demo logins): PostgreSQL, Redis, S3 (moto), gunicorn, N workers, one beat
 	PORT=$(PORT) WEB_WORKERS=$(WEB_WORKERS) CELERY_WORKERS=$(CELERY_WORKERS) ./scripts/run-prod.sh

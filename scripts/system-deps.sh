@@ -1,12 +1,20 @@
 #!/usr/bin/env bash
 # Installs the Debian/Ubuntu packages certportal needs, when they are missing and we are allowed to
 # (root, or password-less sudo). Otherwise it prints the apt command and carries on.
-#   pango + HarfBuzz subsetting: WeasyPrint PDFs (without libharfbuzz-subset0 a Chinese page takes ~10 s, not ~0.1 s)
-#   CJK fonts: Chinese text in PDFs;  gettext: translations;  chromium: browser tests;  poppler-utils: PDF → PNG
-#   wrk: the load benchmark (bench/bench_load.py)
+#   system-deps.sh runtime   what the portal itself needs (`make run`)
+#   system-deps.sh [dev]     that, and what the test suite, the browser tests and the benchmarks need (`make test`)
+# runtime: pango + HarfBuzz subsetting: WeasyPrint PDFs (without libharfbuzz-subset0 a Chinese page takes ~10 s,
+#   not ~0.1 s); WenQuanYi Micro Hei: the PDFs' Chinese font; gettext: translations; shared-mime-info: file types.
+# dev: chromium: browser tests, and libatomic1, which Playwright's driver (node) needs and a bare Debian lacks;
+#   Noto CJK: the second Chinese font (Chromium's pages, PDF fallback); poppler-utils: PDF → PNG; wrk: bench_load.
+# SKIP_BROWSER_DEPS=1 leaves chromium and libatomic1 out. Verified on a bare Debian bookworm root (debootstrap
+# minbase + python3, git, make): README "Set-up on a bare machine".
 set -u
-WANT="libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk fonts-wqy-microhei gettext poppler-utils shared-mime-info wrk"
-[ "${SKIP_BROWSER_DEPS:-}" = "1" ] || WANT="$WANT chromium"
+WANT="libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-wqy-microhei gettext shared-mime-info"
+if [ "${1:-dev}" != "runtime" ]; then
+  WANT="$WANT fonts-noto-cjk poppler-utils wrk"
+  [ "${SKIP_BROWSER_DEPS:-}" = "1" ] || WANT="$WANT chromium libatomic1"
+fi
 python_bin="${PYTHON:-python3}"
 "$python_bin" -c "import ensurepip, venv" 2>/dev/null || WANT="$WANT python3-venv python3.11-venv"
 
@@ -25,11 +33,17 @@ if [ "$(id -u)" = "0" ]; then SUDO=""; elif sudo -n true 2>/dev/null; then SUDO=
 fi
 echo "system-deps: installing$missing"
 export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq || true
+log=$(mktemp)
+# apt speaks only when it fails: its whole log then, and the packages it could not install.
+$SUDO apt-get update -qq >"$log" 2>&1 || { cat "$log"; echo "system-deps: apt-get update failed (carrying on)"; }
 # Install what exists in this distribution's archive (e.g. python3.11-venv only exists on some releases).
 installable=""
 for pkg in $missing; do
   apt-cache show "$pkg" >/dev/null 2>&1 && installable="$installable $pkg"
 done
-[ -n "$installable" ] && $SUDO apt-get install -y -qq --no-install-recommends $installable
+if [ -n "$installable" ] && ! $SUDO apt-get install -y -qq --no-install-recommends $installable >"$log" 2>&1; then
+  cat "$log"
+  echo "system-deps: apt-get install failed:$installable"
+fi
+rm -f "$log"
 exit 0

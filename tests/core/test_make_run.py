@@ -1,9 +1,18 @@
-"""`make run PORT=…`: the address on certificates and in e-mail links follows the port served (issue 15, point 5)."""
+"""`make run`: the address on certificates and in e-mail links follows the port served (issue 15, point 5); what it
+installs, what it prints and how Ctrl-C stops it (issue 15, point 3)."""
 
+import fcntl
 import os
+import re
+import select
 import shutil
+import signal
+import socket
 import subprocess
 import sys
+import termios
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -14,10 +23,10 @@ needs_make = pytest.mark.skipif(shutil.which("make") is None, reason="make is no
 
 
 def dry_run(*args: str, **env: str) -> str:
-    """What `make run` would do, printed and not done (-n)."""
+    """What `make ARGS` would do, printed and not done (-n)."""
     environment = {k: v for k, v in os.environ.items() if k not in ("SITE_URL", "PORT", "MAKEFLAGS")}
     result = subprocess.run(
-        ["make", "-n", "run", *args],
+        ["make", "-n", *args],
         cwd=ROOT,
         env={**environment, **env},
         capture_output=True,
@@ -30,19 +39,19 @@ def dry_run(*args: str, **env: str) -> str:
 
 @needs_make
 def test_site_url_follows_the_port():
-    out = dry_run("PORT=8234")
+    out = dry_run("run", "PORT=8234")
     assert "Links in e-mails and on certificates: http://127.0.0.1:8234\n" in out.replace('"', "\n")
     assert "PORT=8234 " in out
 
 
 @needs_make
 def test_the_default_port_gives_the_default_site_url():
-    assert "Links in e-mails and on certificates: http://127.0.0.1:8000" in dry_run()
+    assert "Links in e-mails and on certificates: http://127.0.0.1:8000" in dry_run("run")
 
 
 @needs_make
 def test_a_site_url_given_by_the_person_is_kept():
-    out = dry_run("PORT=8234", SITE_URL="https://cert.example.com")
+    out = dry_run("run", "PORT=8234", SITE_URL="https://cert.example.com")
     assert "Links in e-mails and on certificates: https://cert.example.com\n" in out.replace('"', "\n")
 
 
@@ -64,3 +73,175 @@ def settings_site_url(**env: str) -> str:
 def test_settings_read_site_url_from_the_environment():
     """What `make run` exports is what the web process, the worker and seed_demo use."""
     assert settings_site_url(SITE_URL="http://127.0.0.1:8234/") == "http://127.0.0.1:8234"
+
+
+# --- What `make run` installs and prints, and how it stops (issue 15, point 3).
+
+
+def dry_run_target(target: str) -> str:
+    """`make -n TARGET` as if requirements.txt had just changed (-W), so the venv step shows what it installs."""
+    return dry_run("-W", "requirements.txt", target)
+
+
+@needs_make
+def test_make_run_installs_the_runtime_requirements_only():
+    out = dry_run_target("run")
+    assert "./scripts/system-deps.sh runtime" in out
+    assert "pip install -q --disable-pip-version-check -r requirements.txt" in out
+    assert "requirements-dev.txt" not in out
+    assert "touch .venv/.installed-runtime\n" in out
+
+
+@needs_make
+@pytest.mark.parametrize("target", ["test", "bench", "run-prod"])
+def test_the_test_tools_come_with_test_bench_and_run_prod(target):
+    out = dry_run_target(target)
+    assert "./scripts/system-deps.sh dev" in out
+    assert "pip install -q --disable-pip-version-check -r requirements-dev.txt" in out
+    # the dev set holds the runtime one, so a later `make run` has nothing to install
+    assert "touch .venv/.installed-dev .venv/.installed-runtime" in out
+
+
+@needs_make
+def test_make_run_collects_no_static_files_with_debug_on_but_bench_does():
+    assert '[ "$DEBUG" = true ] || .venv/bin/python manage.py collectstatic' in dry_run_target("run")
+    assert "export DEBUG" not in dry_run_target("bench")
+
+
+@needs_make
+def test_make_help_lists_every_target_with_a_line():
+    listed = subprocess.run(["make", "help"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    for target in ("run", "test", "bench", "run-prod", "system-deps", "venv", "setup", "clean"):
+        assert f"  make {target} " in listed
+    assert "make run: requirements.txt only" in listed
+
+
+def test_system_deps_runtime_leaves_the_browser_out(tmp_path):
+    """What each set asks apt for: with dpkg-query answering 'not installed' for everything, and as a user without
+    sudo, the script prints the apt command instead of running it."""
+    for name, script in {"dpkg-query": "exit 1", "id": "echo 1000", "sudo": "exit 1"}.items():
+        (tmp_path / name).write_text(f"#!/bin/sh\n{script}\n")
+        (tmp_path / name).chmod(0o755)
+
+    def wanted(*args: str, **extra: str) -> set[str]:
+        done = subprocess.run(
+            ["bash", "scripts/system-deps.sh", *args],
+            cwd=ROOT,
+            env={"PATH": f"{tmp_path}:/usr/bin:/bin", "PYTHON": sys.executable, **extra},
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        line = next(line for line in done.stdout.splitlines() if "apt-get install" in line)
+        return set(line.split("-y")[1].split())
+
+    runtime = wanted("runtime")
+    assert {"libpango-1.0-0", "libharfbuzz-subset0", "fonts-wqy-microhei", "gettext"} <= runtime
+    assert not runtime & {"chromium", "libatomic1", "wrk", "poppler-utils", "fonts-noto-cjk"}
+    assert {"chromium", "libatomic1", "poppler-utils", "wrk", "fonts-noto-cjk"} <= wanted() - runtime
+    assert wanted("dev") == wanted()
+    assert not wanted(SKIP_BROWSER_DEPS="1") & {"chromium", "libatomic1"}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Terminal:
+    """A command in a pseudo-terminal, as a person runs it: its own session, the terminal its controlling one, so
+    Ctrl-C is the terminal's SIGINT to whatever job holds it."""
+
+    def __init__(self, command: list[str], env: dict):
+        self.master, replica = os.openpty()
+        self.output = b""
+        self.process = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env=env,
+            stdin=replica,
+            stdout=replica,
+            stderr=replica,
+            start_new_session=True,
+            preexec_fn=lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0),
+        )
+        os.close(replica)
+
+    def read(self, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if select.select([self.master], [], [], 0.2)[0]:
+                try:
+                    self.output += os.read(self.master, 65536)
+                except OSError:  # the other side closed: everything was read
+                    return
+
+    def wait_for(self, text: str, seconds: float) -> bool:
+        """Reads (a terminal nobody reads fills up and blocks its writers) until `text` shows or the command ends."""
+        deadline = time.monotonic() + seconds
+        while text.encode() not in self.output and time.monotonic() < deadline and self.process.poll() is None:
+            self.read(0.5)
+        self.read(0.5)
+        return text.encode() in self.output
+
+    def ctrl_c(self) -> None:
+        os.write(self.master, b"\x03")
+
+    def text(self) -> str:
+        return self.output.decode(errors="replace")
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+        os.close(self.master)
+
+
+def home_page_answers(port: int, terminal: Terminal, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and terminal.process.poll() is None:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as answer:
+                return answer.status == 200
+        except OSError:
+            terminal.read(0.5)
+    return False
+
+
+@needs_make
+@pytest.mark.skipif(shutil.which("setpriv") is None, reason="setpriv (util-linux) is not installed")
+def test_make_run_starts_and_ctrl_c_stops_everything_cleanly(tmp_path):
+    """The real thing in a terminal, on a free port and a fresh var/ (the set-up steps, done by the test run's own
+    `make test`, are taken as done: -o setup). The environment is a bare one (env -i), as on a new machine."""
+    port = free_port()
+    env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "LANG": "C.UTF-8", "CERTPORTAL_VAR_DIR": str(tmp_path)}
+    terminal = Terminal(["make", "--no-print-directory", "-o", "setup", "run", f"PORT={port}"], env)
+    try:
+        assert home_page_answers(port, terminal, 180), terminal.text()
+        # each process's start-up lines show while it starts (unbuffered), beat's banner included
+        assert terminal.wait_for("celery@", 60), terminal.text()
+        assert terminal.wait_for("beat: Starting...", 60), terminal.text()
+        assert terminal.wait_for(" ready.", 60), terminal.text()
+        pids = [int(pid) for pid in re.findall(r"started \(pid=(\d+)\)", terminal.text())]
+        assert len(pids) == 3
+        terminal.ctrl_c()
+        terminal.wait_for("make run ended", 60)  # never printed: reads until make has exited
+    finally:
+        terminal.close()
+    out = terminal.text()
+    assert terminal.process.returncode == 0, out
+    assert "certportal stopped." in out
+    assert "ERROR" not in out
+    assert "SIGKILL" not in out
+    assert "Traceback" not in out
+    assert "Warm shutdown" in out
+    # nothing a person does not need
+    assert "superuser privileges" not in out
+    assert "No hostname was supplied" not in out
+    assert "logger bridge" not in out
+    for pid in pids:
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
+    with pytest.raises(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
+        pass

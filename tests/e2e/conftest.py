@@ -3,10 +3,12 @@
 import contextlib
 import os
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
 from django.conf import settings
+from playwright._impl._driver import compute_driver_executable
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import sync_playwright
 
@@ -14,7 +16,8 @@ from playwright.sync_api import sync_playwright
 # live_server and transactional tests make there ("You cannot call this from an async context").
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-CHROMIUM = "/usr/bin/chromium"
+# CERTPORTAL_CHROMIUM: another Chromium (e.g. where it is not /usr/bin/chromium).
+CHROMIUM = os.environ.get("CERTPORTAL_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -26,10 +29,47 @@ CHROMIUM_ARGS = [
 
 @pytest.fixture(scope="session")
 def browser():
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    """The one place that decides whether browser tests can run (a session fixture's skip or failure is kept for
+    every test that asks for it, so the launch is tried once)."""
+    try:
+        playwright, browser = start_chromium(CHROMIUM)
+    except BrowserUnavailable as error:
+        reason = f"browser tests need a working Chromium: {error} (run `make system-deps`)"
+    else:
+        reason = None
+    if reason and os.environ.get("CI") == "true":
+        pytest.fail(reason + " (CI=true: browser tests must run)", pytrace=False)
+    if reason:
+        pytest.skip(reason)
+    yield browser
+    browser.close()
+    playwright.stop()
+
+
+class BrowserUnavailable(Exception):
+    """Chromium or Playwright's driver cannot start here: no /usr/bin/chromium, a library the driver (node) needs is
+    missing (libatomic1 on a bare Debian), or a broken install."""
+
+
+def start_chromium(executable: str):
+    if not os.path.exists(executable):
+        raise BrowserUnavailable(f"{executable} is not installed")
+    try:
+        playwright = sync_playwright().start()
+    except Exception as error:  # a driver that dies at once says nothing Playwright-shaped: ask node itself
+        node = compute_driver_executable()[0]
+        said = subprocess.run([node, "--version"], capture_output=True, text=True).stderr.strip()
+        raise BrowserUnavailable(f"Playwright's driver ({node}) did not start: {said or first_line(error)}") from error
+    try:
+        return playwright, playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+    except PlaywrightError as error:
+        playwright.stop()
+        raise BrowserUnavailable(f"{executable} did not start: {first_line(error)}") from error
+
+
+def first_line(error: Exception) -> str:
+    lines = [line.strip() for line in str(error).splitlines() if line.strip().strip("=")]
+    return lines[0] if lines else type(error).__name__
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
