@@ -13,8 +13,9 @@ on a root that never ran it.
 Elsewhere (not root, no debootstrap), from a fresh clone into a temporary folder on this machine, with this
 machine's system packages and pip cache: `bench: make_run_first_start_fresh_clone = <s> s`.
 
-Then Ctrl-C, as a person would (SIGINT to the process group): `bench: make_run_stop = <s> s` and make's exit
-status, which must be 0. The root's mounts are taken down and the temporary root removed.
+It runs in a pseudo-terminal, as in a person's, and prints how long each step took (apt, pip, migrate, seed_demo,
+the processes' start). Then Ctrl-C, as a person would: `bench: make_run_stop = <s> s`; make's exit status must be 0
+and its output hold no ERROR line. The root's mounts are taken down and the temporary root removed.
 """
 
 import glob
@@ -26,11 +27,12 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 from _setup import ROOT, report
+
+sys.path.insert(0, str(ROOT))
+from tests.terminal import Terminal  # noqa: E402
 
 SUITE = "bookworm"
 START_TIMEOUT = int(os.environ.get("BENCH_FIRST_START_TIMEOUT", 900))
@@ -126,40 +128,41 @@ def processes_in(root: Path) -> list[int]:
     return pids
 
 
-def wait_for_home_page(port: int, process: subprocess.Popen, started: float) -> float | None:
-    while time.monotonic() - started < START_TIMEOUT:
-        if process.poll() is not None:
-            return None
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as answer:
-                if answer.status == 200:
-                    return time.monotonic() - started
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(0.25)
-    return None
+# Where the time goes: the first line of each step as make run prints it.
+STEPS = [
+    ("apt (system-deps)", "system-deps: installing"),
+    ("virtualenv + pip", "venv: installing"),
+    ("translations, migrate", "Preparing the database"),
+    ("seed_demo", "Demo data ready"),
+    ("web, worker, beat until the home page answers", "certportal is starting on"),
+]
 
 
-def first_start(command: list[str], env: dict | None, port: int, log: Path, name: str) -> bool:
-    with log.open("w") as out:
-        started = time.monotonic()
-        process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-        seconds = wait_for_home_page(port, process, started)
-        if seconds is not None:
-            report(name, seconds, "s")
-        if process.poll() is None:
+def first_start(command: list[str], env: dict, port: int, name: str) -> bool:
+    """Runs make run in a terminal until the home page answers, then presses Ctrl-C as a person would."""
+    terminal = Terminal(command, env)
+    started = time.monotonic()
+    try:
+        answered = terminal.wait_for_page(f"http://127.0.0.1:{port}/", START_TIMEOUT)
+        if answered is not None:
+            report(name, answered - started, "s")
+            marks = [(label, terminal.first_seen(text)) for label, text in STEPS]
+            marks = [("make's own start", started)] + [(label, when) for label, when in marks if when is not None]
+            marks.append(("", answered))
+            for (label, when), (_, until) in zip(marks, marks[1:], strict=False):
+                print(f"  {until - when:6.1f} s  {label}")
+            terminal.wait_for(" ready.", 60)
             stopping = time.monotonic()
-            os.killpg(process.pid, signal.SIGINT)  # Ctrl-C: the terminal signals the whole foreground group
-            try:
-                process.wait(timeout=30)
+            terminal.ctrl_c()
+            terminal.wait_for("make run ended", 60)  # never printed: reads until make has exited
+            if terminal.process.poll() is not None:
                 report("make_run_stop", time.monotonic() - stopping, "s")
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
-    print(f"make run exited with status {process.returncode}")
-    if seconds is None or process.returncode != 0:
-        print(f"make run did not start and stop cleanly; the end of its output ({log}):", file=sys.stderr)
-        print("\n".join(log.read_text(errors="replace").splitlines()[-40:]), file=sys.stderr)
+    finally:
+        terminal.close()
+    print(f"make run exited with status {terminal.process.returncode}")
+    if answered is None or terminal.process.returncode != 0 or "ERROR" in terminal.text():
+        print("make run did not start and stop cleanly; the end of its output:", file=sys.stderr)
+        print("\n".join(terminal.text().splitlines()[-60:]), file=sys.stderr)
         return False
     return True
 
@@ -174,9 +177,9 @@ def on_bare_root(root: Path, keep: bool) -> bool:
         shutil.rmtree(checkout, ignore_errors=True)
         subprocess.run(["git", "clone", "-q", ROOT, checkout], check=True)
         mount(root)
-        command = ["chroot", root, "env", "-i", "HOME=/root", f"PATH={PATH}", "bash", "-lc"]
+        command = ["chroot", str(root), "env", "-i", "HOME=/root", f"PATH={PATH}", "TERM=dumb", "bash", "-lc"]
         command.append(f"cd /root/certportal && make run PORT={port}")
-        return first_start(command, None, port, root / "var/tmp/make-run.log", "make_run_first_start")
+        return first_start(command, {"PATH": PATH}, port, "make_run_first_start")
     finally:
         for pid in processes_in(root):
             os.kill(pid, signal.SIGKILL)
@@ -193,13 +196,10 @@ def on_fresh_clone() -> bool:
         checkout = Path(tmp) / "certportal"
         subprocess.run(["git", "clone", "-q", ROOT, checkout], check=True)
         port = free_port()
-        env = {"HOME": os.environ.get("HOME", tmp), "PATH": os.environ.get("PATH", PATH)}
-        command = ["make", "-C", str(checkout), "run", f"PORT={port}"]
-        log = Path(tmp) / "make-run.log"
-        ok = first_start(command, env, port, log, "make_run_first_start_fresh_clone")
-        if not ok:
-            shutil.copy(log, ROOT / "var" / "bench-make-run.log")
-        return ok
+        env = {"HOME": os.environ.get("HOME", tmp), "PATH": os.environ.get("PATH", PATH), "TERM": "dumb"}
+        return first_start(
+            ["make", "-C", str(checkout), "run", f"PORT={port}"], env, port, "make_run_first_start_fresh_clone"
+        )
 
 
 def main() -> int:

@@ -1,21 +1,17 @@
 """`make run`: the address on certificates and in e-mail links follows the port served (issue 15, point 5); what it
 installs, what it prints and how Ctrl-C stops it (issue 15, point 3)."""
 
-import fcntl
 import os
 import re
-import select
 import shutil
-import signal
 import socket
 import subprocess
 import sys
-import termios
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+
+from tests.terminal import Terminal
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -149,66 +145,6 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-class Terminal:
-    """A command in a pseudo-terminal, as a person runs it: its own session, the terminal its controlling one, so
-    Ctrl-C is the terminal's SIGINT to whatever job holds it."""
-
-    def __init__(self, command: list[str], env: dict):
-        self.master, replica = os.openpty()
-        self.output = b""
-        self.process = subprocess.Popen(
-            command,
-            cwd=ROOT,
-            env=env,
-            stdin=replica,
-            stdout=replica,
-            stderr=replica,
-            start_new_session=True,
-            preexec_fn=lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0),
-        )
-        os.close(replica)
-
-    def read(self, seconds: float) -> None:
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            if select.select([self.master], [], [], 0.2)[0]:
-                try:
-                    self.output += os.read(self.master, 65536)
-                except OSError:  # the other side closed: everything was read
-                    return
-
-    def wait_for(self, text: str, seconds: float) -> bool:
-        """Reads (a terminal nobody reads fills up and blocks its writers) until `text` shows or the command ends."""
-        deadline = time.monotonic() + seconds
-        while text.encode() not in self.output and time.monotonic() < deadline and self.process.poll() is None:
-            self.read(0.5)
-        self.read(0.5)
-        return text.encode() in self.output
-
-    def ctrl_c(self) -> None:
-        os.write(self.master, b"\x03")
-
-    def text(self) -> str:
-        return self.output.decode(errors="replace")
-
-    def close(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()
-        os.close(self.master)
-
-
-def home_page_answers(port: int, terminal: Terminal, seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline and terminal.process.poll() is None:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as answer:
-                return answer.status == 200
-        except OSError:
-            terminal.read(0.5)
-    return False
-
-
 @needs_make
 @pytest.mark.skipif(shutil.which("setpriv") is None, reason="setpriv (util-linux) is not installed")
 def test_make_run_starts_and_ctrl_c_stops_everything_cleanly(tmp_path):
@@ -216,9 +152,9 @@ def test_make_run_starts_and_ctrl_c_stops_everything_cleanly(tmp_path):
     `make test`, are taken as done: -o setup). The environment is a bare one (env -i), as on a new machine."""
     port = free_port()
     env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "LANG": "C.UTF-8", "CERTPORTAL_VAR_DIR": str(tmp_path)}
-    terminal = Terminal(["make", "--no-print-directory", "-o", "setup", "run", f"PORT={port}"], env)
+    terminal = Terminal(["make", "--no-print-directory", "-o", "setup", "run", f"PORT={port}"], env, cwd=ROOT)
     try:
-        assert home_page_answers(port, terminal, 180), terminal.text()
+        assert terminal.wait_for_page(f"http://127.0.0.1:{port}/", 180), terminal.text()
         # each process's start-up lines show while it starts (unbuffered), beat's banner included
         assert terminal.wait_for("celery@", 60), terminal.text()
         assert terminal.wait_for("beat: Starting...", 60), terminal.text()
