@@ -25,16 +25,17 @@ system-deps: ## Install missing Debian/Ubuntu packages: pango, HarfBuzz subset, 
 	@PYTHON=$(PYTHON) ./scripts/system-deps.sh $(DEPS)
 
 # One stamp per set; the dev set includes the runtime one (requirements-dev.txt starts with -r requirements.txt).
+# --no-compile: Python compiles what it imports when it first imports it, not every file of every package.
 $(VENV)/.installed-runtime: requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@echo "venv: installing the portal's Python packages (requirements.txt) into $(VENV)"
-	@$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt
+	@$(PY) -m pip install -q --disable-pip-version-check --no-compile -r requirements.txt
 	@touch $@
 
 $(VENV)/.installed-dev: requirements.txt requirements-dev.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@echo "venv: installing the portal's Python packages and the test tools (requirements-dev.txt) into $(VENV)"
-	@$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+	@$(PY) -m pip install -q --disable-pip-version-check --no-compile -r requirements-dev.txt
 	@touch $@ $(VENV)/.installed-runtime
 
 venv: ## Create .venv with the pinned requirements and the test tools (make run: requirements.txt only)

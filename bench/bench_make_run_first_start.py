@@ -130,10 +130,10 @@ def processes_in(root: Path) -> list[int]:
 
 # Where the time goes: the first line of each step as make run prints it.
 STEPS = [
-    ("apt (system-deps)", "system-deps: installing"),
-    ("virtualenv + pip", "venv: installing"),
-    ("translations, migrate", "Preparing the database"),
-    ("seed_demo", "Demo data ready"),
+    ("apt (system-deps), python3 -m venv", "system-deps: installing"),
+    ("pip install, compilemessages", "venv: installing"),
+    ("migrate, seed_demo", "Preparing the database"),
+    ("(the demo logins printed)", "Demo data ready"),
     ("web, worker, beat until the home page answers", "certportal is starting on"),
 ]
 

@@ -83,7 +83,7 @@ def dry_run_target(target: str) -> str:
 def test_make_run_installs_the_runtime_requirements_only():
     out = dry_run_target("run")
     assert "./scripts/system-deps.sh runtime" in out
-    assert "pip install -q --disable-pip-version-check -r requirements.txt" in out
+    assert "pip install -q --disable-pip-version-check --no-compile -r requirements.txt" in out
     assert "requirements-dev.txt" not in out
     assert "touch .venv/.installed-runtime\n" in out
 
@@ -93,7 +93,7 @@ def test_make_run_installs_the_runtime_requirements_only():
 def test_the_test_tools_come_with_test_bench_and_run_prod(target):
     out = dry_run_target(target)
     assert "./scripts/system-deps.sh dev" in out
-    assert "pip install -q --disable-pip-version-check -r requirements-dev.txt" in out
+    assert "pip install -q --disable-pip-version-check --no-compile -r requirements-dev.txt" in out
     # the dev set holds the runtime one, so a later `make run` has nothing to install
     assert "touch .venv/.installed-dev .venv/.installed-runtime" in out
 
