@@ -26,14 +26,16 @@ system-deps: ## Install missing Debian/Ubuntu packages: pango, HarfBuzz subset, 
 
 # One stamp per set; the dev set includes the runtime one (requirements-dev.txt starts with -r requirements.txt).
 # --no-compile: Python compiles what it imports when it first imports it, not every file of every package.
+# `python3 -m venv` needs ensurepip, which Debian ships apart (python3-venv): system-deps.sh venv installs it first.
+NEW_VENV := test -x $(PY) || { PYTHON=$(PYTHON) ./scripts/system-deps.sh venv && $(PYTHON) -m venv $(VENV); }
 $(VENV)/.installed-runtime: requirements.txt
-	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(NEW_VENV)
 	@echo "venv: installing the portal's Python packages (requirements.txt) into $(VENV)"
 	@$(PY) -m pip install -q --disable-pip-version-check --no-compile -r requirements.txt
 	@touch $@
 
 $(VENV)/.installed-dev: requirements.txt requirements-dev.txt
-	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(NEW_VENV)
 	@echo "venv: installing the portal's Python packages and the test tools (requirements-dev.txt) into $(VENV)"
 	@$(PY) -m pip install -q --disable-pip-version-check --no-compile -r requirements-dev.txt
 	@touch $@ $(VENV)/.installed-runtime
@@ -48,7 +50,11 @@ messages: venv ## Refresh locale/*.po from the source (then translate and commit
 	$(MANAGE) makemessages -l zh_Hans -l en --ignore '.venv/*' --ignore 'var/*' --no-obsolete
 	$(MANAGE) makemessages -d djangojs -l zh_Hans -l en --ignore '.venv/*' --ignore 'var/*' --ignore 'static/vendor/*' --no-obsolete
 
-setup: system-deps venv compilemessages ## Everything needed before running or testing
+# apt and pip side by side (-j2: on a bare machine each takes 15-25 s), after python3-venv, which both would want.
+setup: ## Everything needed before running or testing
+	@PYTHON=$(PYTHON) ./scripts/system-deps.sh venv
+	@$(MAKE) --no-print-directory -j2 system-deps venv DEPS=$(DEPS)
+	@$(MAKE) --no-print-directory compilemessages DEPS=$(DEPS)
 
 # Static files are collected unless DEBUG is on (make run): then WhiteNoise serves them from the apps' folders and
 # pages link their plain names, so collecting (and compressing) them would only slow the first start.

@@ -82,6 +82,12 @@ def dry_run_target(target: str) -> str:
 @needs_make
 def test_make_run_installs_the_runtime_requirements_only():
     out = dry_run_target("run")
+    # python3-venv first, then apt and pip side by side, then the translations
+    assert (
+        out.index("system-deps.sh venv\n")
+        < out.index("-j2 system-deps venv DEPS=runtime")
+        < out.index("compilemessages")
+    )
     assert "./scripts/system-deps.sh runtime" in out
     assert "pip install -q --disable-pip-version-check --no-compile -r requirements.txt" in out
     assert "requirements-dev.txt" not in out
@@ -116,8 +122,7 @@ def test_system_deps_runtime_leaves_the_browser_out(tmp_path):
     """What each set asks apt for: with dpkg-query answering 'not installed' for everything, and as a user without
     sudo, the script prints the apt command instead of running it."""
     for name, script in {"dpkg-query": "exit 1", "id": "echo 1000", "sudo": "exit 1"}.items():
-        (tmp_path / name).write_text(f"#!/bin/sh\n{script}\n")
-        (tmp_path / name).chmod(0o755)
+        executable_script(tmp_path, name, script)
 
     def wanted(*args: str, **extra: str) -> set[str]:
         done = subprocess.run(
@@ -128,8 +133,8 @@ def test_system_deps_runtime_leaves_the_browser_out(tmp_path):
             text=True,
             check=True,
         )
-        line = next(line for line in done.stdout.splitlines() if "apt-get install" in line)
-        return set(line.split("-y")[1].split())
+        lines = [line for line in done.stdout.splitlines() if "apt-get install" in line]
+        return set(lines[0].split("-y")[1].split()) if lines else set()
 
     runtime = wanted("runtime")
     assert {"libpango-1.0-0", "libharfbuzz-subset0", "fonts-wqy-microhei", "gettext"} <= runtime
@@ -137,6 +142,18 @@ def test_system_deps_runtime_leaves_the_browser_out(tmp_path):
     assert {"chromium", "libatomic1", "poppler-utils", "wrk", "fonts-noto-cjk"} <= wanted() - runtime
     assert wanted("dev") == wanted()
     assert not wanted(SKIP_BROWSER_DEPS="1") & {"chromium", "libatomic1"}
+    # `python3 -m venv` needs ensurepip: the venv set is python3-venv alone, and nothing where ensurepip is there
+    assert wanted("venv") == set()
+    no_ensurepip = executable_script(tmp_path, "python-without-ensurepip", "exit 1")
+    assert wanted("venv", PYTHON=no_ensurepip) == {"python3-venv", "python3.11-venv"}
+    assert {"python3-venv", "gettext"} <= wanted("runtime", PYTHON=no_ensurepip)
+
+
+def executable_script(folder: Path, name: str, script: str) -> str:
+    path = folder / name
+    path.write_text(f"#!/bin/sh\n{script}\n")
+    path.chmod(0o755)
+    return str(path)
 
 
 def free_port() -> int:
