@@ -27,7 +27,7 @@ def test_verification_shows_the_certificate_without_login(client, certificate):
         certificate.number,
         certificate.holder_name,
         certificate.holder_credit_code,
-        "2029-05-06",
+        "2029年5月6日",  # the language's date format (certportal/formats)
         certificate.fingerprint,
     ):
         assert expected in html
