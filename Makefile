@@ -9,7 +9,7 @@ WEB_WORKERS ?= 2
 CELERY_WORKERS ?= 2
 
 .DEFAULT_GOAL := help
-.PHONY: help setup system-deps venv migrate messages compilemessages run run-prod test test-pg lint format bench worker clean check-deploy
+.PHONY: help setup system-deps venv migrate messages compilemessages run run-prod test test-pg lint format bench worker clean check-deploy backup restore
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -20,6 +20,7 @@ help: ## List the targets
 # poppler, wrk). A target-specific DEPS reaches the recipes of the target's prerequisites.
 DEPS := dev
 run: DEPS := runtime
+backup restore: DEPS := runtime
 
 system-deps: ## Install missing Debian/Ubuntu packages: pango, HarfBuzz subset, CJK fonts, gettext (+ chromium & co. but for make run)
 	@PYTHON=$(PYTHON) ./scripts/system-deps.sh $(DEPS)
@@ -125,6 +126,15 @@ test-pg: setup ## The test suite on PostgreSQL (DATABASE_URL, default local post
 
 bench: migrate ## Run every benchmark under bench/ (prints `bench: <name> = <value> <unit>` lines)
 	@for script in bench/bench_*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
+
+# Backups (README "Operations", docs/operations.md): run them with the portal's environment (DATABASE_URL, the
+# bucket's AWS_* or PRIVATE_STORAGE_ROOT), e.g. from .env.
+backup: venv ## Back up the database and every private file with a manifest (BACKUP_DIR, default var/backups/<time>)
+	@$(MANAGE) backup $(if $(BACKUP_DIR),--output "$(BACKUP_DIR)")
+
+restore: venv ## Verify a backup and restore it into an empty database and storage (BACKUP_DIR=..., FORCE=1 to replace)
+	@[ -n "$(BACKUP_DIR)" ] || { echo "make restore BACKUP_DIR=var/backups/<time> [FORCE=1]"; exit 2; }
+	@$(MANAGE) restore "$(BACKUP_DIR)" $(if $(FORCE),--force)
 
 worker: venv ## A Celery worker alone (uses CELERY_BROKER_URL)
 	$(VENV)/bin/celery -A certportal worker -l INFO

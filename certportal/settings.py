@@ -499,6 +499,7 @@ MIDDLEWARE.insert(0, "certportal.health.HealthProbeMiddleware")  # before the ho
 # Metrics (certportal/metrics.py): django-prometheus counts requests between its two middleware (first and last but
 # axes) and queries through its database engines (same backends, instrumented cursors).
 INSTALLED_APPS += ["django_prometheus"]
+INSTALLED_APPS += ["certportal"]  # its management commands: backup, restore (certportal/backup.py)
 MIDDLEWARE.insert(0, "django_prometheus.middleware.PrometheusBeforeMiddleware")
 MIDDLEWARE.insert(
     MIDDLEWARE.index("axes.middleware.AxesMiddleware"), "django_prometheus.middleware.PrometheusAfterMiddleware"
