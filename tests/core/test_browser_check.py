@@ -14,7 +14,8 @@ BROWSER_TESTS = "tests/e2e/test_home_browser.py"
 
 
 def run_browser_tests(tmp_path: Path, ci: bool, **env: str) -> subprocess.CompletedProcess:
-    environment = {k: v for k, v in os.environ.items() if k not in ("CI", "PYTEST_ADDOPTS")}
+    # its own SQLite database, never the PostgreSQL one a `make test-pg` run is using
+    environment = {k: v for k, v in os.environ.items() if k not in ("CI", "PYTEST_ADDOPTS", "DATABASE_URL")}
     if ci:
         environment["CI"] = "true"
     return subprocess.run(
