@@ -50,6 +50,12 @@ class AccountAdapter(DefaultAccountAdapter):
         language = user.language if user else _supported_language(translation.get_language())
         return mail.message(template_prefix, to, context, language, headers=headers)
 
+    def send_mail(self, template_prefix, email, context):
+        """allauth's send_mail without its `current_site` lookup, which needs the request: our layout names the
+        body from settings, and a notice allauth sends on commit (a second factor added) may run after the
+        request has ended."""
+        self.render_mail(template_prefix, email, {"email": email, **context}).send()
+
 
 def on_site(url: str) -> str:
     """`url` on SITE_URL's scheme and host."""
