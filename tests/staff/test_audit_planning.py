@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from applications.models import Application, Notification, ServiceCategory
 from audits import services
@@ -119,8 +119,9 @@ def test_a_conflict_that_ended_still_blocks(paid, category):
         declared_on=datetime.date(2020, 1, 1),
         ends_on=datetime.date(2021, 1, 1),
     )
-    (problem,) = services.auditor_problems(conflict.profile.user, paid)
-    assert "2020-01-01 to 2021-01-01" in problem and conflict.reason in problem
+    with translation.override("en"):  # the dates in the language's format (certportal/formats)
+        (problem,) = services.auditor_problems(conflict.profile.user, paid)
+    assert "1 Jan 2020 to 1 Jan 2021" in problem and conflict.reason in problem
 
 
 def test_an_auditor_of_the_last_two_cycles_is_rotated_out(reviewer_client, paid, qualified_auditor):
