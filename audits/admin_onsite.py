@@ -92,6 +92,7 @@ class AuditPhotoAdmin(ReadOnlyMixin, admin.ModelAdmin):
     evidence) only with the audits.view_original_photo permission, as a download."""
 
     list_display = ["preview", "audit", "indicator", "caption", "status", "in_report", "uploaded_by", "uploaded_at"]
+    list_display_links = ["audit"]  # not the preview, which is a link to the picture (no link inside a link)
     list_filter = ["status", "in_report"]
     list_select_related = ["audit__application", "indicator", "uploaded_by"]
     fields = ["preview", "audit", "indicator", "caption", "in_report", "status", "original_link", "sha256", "size"]
@@ -102,7 +103,10 @@ class AuditPhotoAdmin(ReadOnlyMixin, admin.ModelAdmin):
         if obj.status != AuditPhoto.Status.READY:
             return obj.get_status_display()
         src = reverse("audits:photo", args=[obj.pk, "thumb"])
-        return format_html('<a href="{}"><img src="{}" alt="" width="96"></a>', src.replace("thumb", "picture"), src)
+        alt = obj.caption or obj.original_name  # the link's name for screen readers
+        return format_html(
+            '<a href="{}"><img src="{}" alt="{}" width="96"></a>', src.replace("thumb", "picture"), src, alt
+        )
 
     @admin.display(description=gettext_lazy("original"))
     def original_link(self, obj):

@@ -28,6 +28,7 @@ class ApplicationLinkMixin:
 @admin.register(MaterialItem)
 class MaterialItemAdmin(ReadOnlyMixin, ApplicationLinkMixin, ReadOnlyHistoryAdmin):
     list_display = ["application_link", "material_type", "status_badge", "reviewed_by", "reviewed_at"]
+    list_display_links = ["material_type"]  # the first column is a link to the application (no link inside a link)
     list_filter = ["status", "material_type"]
     show_facets = admin.ShowFacets.NEVER
     list_select_related = ["application", "material_type", "reviewed_by"]
