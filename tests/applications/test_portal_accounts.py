@@ -31,7 +31,9 @@ def test_sign_up_verify_and_land_on_the_dashboard(en_client):
     assert not EmailAddress.objects.get(user=user).verified
 
     (message,) = mail.outbox
-    link = re.search(rf"{settings.SITE_URL}(/accounts/confirm-email/\S+/)", message.body).group(1)  # not the request's host
+    link = re.search(rf"{settings.SITE_URL}(/accounts/confirm-email/\S+/)", message.body).group(
+        1
+    )  # not the request's host
     response = en_client.post(link)
     assert response.url == reverse("applications:dashboard")
     assert EmailAddress.objects.get(user=user).verified
