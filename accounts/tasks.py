@@ -8,11 +8,12 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 
 from certportal import mail
+from certportal.queue import TRANSIENT_ERRORS
 
 from . import roles
 
 
-@shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, retry_backoff_max=300, max_retries=5)
+@shared_task(acks_late=True, autoretry_for=TRANSIENT_ERRORS, retry_backoff=True, retry_backoff_max=300, max_retries=5)
 def send_mfa_locked_emails(user_id: int, until: float, address: str) -> int:
     """Tell the account holder and the administrators that wrong codes locked an account's second factor."""
     User = get_user_model()

@@ -6,11 +6,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from certportal import mail
+from certportal.queue import TRANSIENT_ERRORS
 
 from .models import Notification
 
 
-@shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, retry_backoff_max=600, max_retries=5)
+@shared_task(acks_late=True, autoretry_for=TRANSIENT_ERRORS, retry_backoff=True, retry_backoff_max=600, max_retries=5)
 def send_notification_email(notification_id: int) -> bool:
     """E-mail one notification to its recipient, once: a second delivery of the task sends nothing."""
     with transaction.atomic():
@@ -30,7 +31,7 @@ def send_notification_email(notification_id: int) -> bool:
     return True
 
 
-@shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, retry_backoff_max=600, max_retries=5)
+@shared_task(acks_late=True, autoretry_for=TRANSIENT_ERRORS, retry_backoff=True, retry_backoff_max=600, max_retries=5)
 def send_invitation_email(invitation_id: int) -> bool:
     """E-mail an invitation link once, in the invitee's language if they have an account, else the inviter's."""
     from .models import Invitation
@@ -60,7 +61,7 @@ def _language_for(invitation) -> str:
     return (invitee or invitation.invited_by).language
 
 
-@shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, retry_backoff_max=300, max_retries=5)
+@shared_task(acks_late=True, autoretry_for=TRANSIENT_ERRORS, retry_backoff=True, retry_backoff_max=300, max_retries=5)
 def deliver_sandbox_callback(payment_id: int, event_id: str) -> int:
     """The sandbox bank calls our callback endpoint; a repeated delivery is harmless (same event id)."""
     from .models import Payment

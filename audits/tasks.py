@@ -7,6 +7,8 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 
+from certportal.queue import TRANSIENT_ERRORS
+
 logger = logging.getLogger(__name__)
 MAX_REPORT_ATTEMPTS = 3
 
@@ -23,7 +25,7 @@ def _store_once(key: str, data: bytes) -> str:
     reject_on_worker_lost=True,
     soft_time_limit=60,
     time_limit=90,
-    autoretry_for=(OSError,),
+    autoretry_for=TRANSIENT_ERRORS,
     retry_backoff=True,
     max_retries=3,
 )
@@ -56,7 +58,7 @@ def make_photo_derivatives(photo_id: int) -> str:
     reject_on_worker_lost=True,
     soft_time_limit=30,
     time_limit=60,
-    autoretry_for=(OSError,),
+    autoretry_for=TRANSIENT_ERRORS,
     retry_backoff=True,
     max_retries=5,
 )

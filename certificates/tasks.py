@@ -6,6 +6,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 
+from certportal.queue import TRANSIENT_ERRORS
 from certportal.storage_errors import StorageUnavailable, transient_storage_errors
 
 from .models import Certificate
@@ -19,7 +20,7 @@ MAX_ATTEMPTS = 3
     reject_on_worker_lost=True,
     soft_time_limit=30,
     time_limit=60,
-    autoretry_for=(OSError,),  # StorageUnavailable (an S3 outage) is one
+    autoretry_for=TRANSIENT_ERRORS,  # StorageUnavailable (an S3 outage) is one, a database restart another
     retry_backoff=True,
     retry_backoff_max=600,
     max_retries=4,  # at most 5 attempts per message; the redelivery sweep takes over after a longer outage
@@ -108,17 +109,20 @@ def redeliver_pending() -> dict:
     Every task it enqueues is idempotent, so an item that was merely slow is done once all the same."""
     from django.utils import timezone
 
-    from applications.models import Notification
-    from applications.tasks import send_notification_email
+    from applications.models import Invitation, Notification
+    from applications.tasks import send_invitation_email, send_notification_email
 
     from .models import DecisionDossier
 
     stale = timezone.now() - timezone.timedelta(minutes=2)
-    counts = {"notifications": 0, "certificates": 0, "dossiers": 0}
+    counts = {"notifications": 0, "invitations": 0, "certificates": 0, "dossiers": 0}
     for pk in Notification.objects.filter(emailed_at__isnull=True, created_at__lt=stale).values_list("pk", flat=True)[
         :5000
     ]:
         counts["notifications"] += send_notification_email.delay(pk) is not None
+    unsent = Invitation.objects.pending().filter(emailed_at__isnull=True, created_at__lt=stale)
+    for pk in unsent.values_list("pk", flat=True)[:1000]:
+        counts["invitations"] += send_invitation_email.delay(pk) is not None
     pending_pdf = Certificate.objects.filter(pdf="", pdf_attempts__lt=MAX_ATTEMPTS, status_changed_at__lt=stale)
     for pk in pending_pdf.values_list("pk", flat=True)[:1000]:
         counts["certificates"] += render_certificate_pdf.delay(pk) is not None

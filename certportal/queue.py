@@ -8,9 +8,14 @@ periodic redelivery sweep (certificates.tasks.redeliver_pending) enqueues the wo
 import logging
 from functools import partial
 
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 
 logger = logging.getLogger(__name__)
+
+# What a task's automatic retry can outlast (autoretry_for): an outage of the storage, the broker or the mail server
+# (OSError and its kin), and the database restarting under a running task (the soak, bench/bench_soak.py): without
+# retrying, such a task failed for good and its message was acknowledged.
+TRANSIENT_ERRORS = (OSError, OperationalError, InterfaceError)
 
 
 def enqueue_on_commit(task, *args) -> None:

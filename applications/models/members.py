@@ -16,6 +16,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts import roles
+from certportal.queue import enqueue_on_commit
 from certportal.workflow import Transition, TransitionError, Workflow, WorkflowMixin, member_of
 
 from .. import uscc
@@ -106,7 +107,7 @@ class Invitation(models.Model):
         if cls.objects.pending().filter(organization=organization).for_email(email).exists():
             raise TransitionError(gettext("%(email)s has already been invited.") % {"email": email})
         invitation = cls.objects.create(organization=organization, email=email, invited_by=by)
-        transaction.on_commit(lambda: send_invitation_email.delay(invitation.pk))
+        enqueue_on_commit(send_invitation_email, invitation.pk)  # a broker outage: the outbox sweep sends it later
         invitee = get_user_model().objects.filter(email__iexact=email, is_active=True).first()
         if invitee is not None:
             notify([invitee], kind=Notification.Kind.INVITATION, detail=organization.name)
