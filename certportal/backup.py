@@ -150,6 +150,18 @@ def _snapshot_database(dump: Path) -> tuple[dict, list[str]]:
     raise CommandError(f"Backups support PostgreSQL and SQLite, not {connection.vendor}.")
 
 
+def _describe(storage) -> dict:
+    """Which storage the files came from: its backend and bucket (S3) or folder."""
+    if storage is default_storage:
+        backend = settings.STORAGES["default"]["BACKEND"]
+    else:
+        backend = f"{type(storage).__module__}.{type(storage).__name__}"
+    return {
+        "backend": backend,
+        "location": getattr(storage, "bucket_name", "") or str(getattr(storage, "location", "")),
+    }
+
+
 def create_backup(target: Path, *, storage=default_storage, log=print) -> dict:
     """Write a backup into `target` (a new or empty folder) and return its manifest."""
     if target.exists() and any(target.iterdir()):
@@ -191,7 +203,7 @@ def create_backup(target: Path, *, storage=default_storage, log=print) -> dict:
             "size": dump_size,
             "sha256": dump_sha256,
         },
-        "storage": {"backend": f"{type(storage).__module__}.{type(storage).__name__}"},
+        "storage": _describe(storage),
         "files": files,
         "orphans": orphans,
         "missing": missing,

@@ -50,10 +50,14 @@ def elsewhere(settings, tmp_path):
     original = connection.settings_dict["NAME"]
     restored = f"{original}_restored" if connection.vendor == "postgresql" else str(tmp_path / "restored.sqlite3")
 
-    def point():
+    def point(bucket: str = ""):
         connection.close()
         connection.settings_dict["NAME"] = restored
-        settings.STORAGES = {**settings.STORAGES, "default": _folder(tmp_path / "restored-private")}
+        if bucket:  # another bucket of the same S3 server (tests/integration/conftest.py's s3_storage)
+            settings.AWS_STORAGE_BUCKET_NAME = bucket
+            settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "storages.backends.s3.S3Storage"}}
+        else:
+            settings.STORAGES = {**settings.STORAGES, "default": _folder(tmp_path / "restored-private")}
 
     yield point
     connection.close()
@@ -148,6 +152,33 @@ def test_a_backup_restored_elsewhere_is_whole(source_storage, elsewhere, tmp_pat
             upload = SimpleUploadedFile("certificate.pdf", pdf.read(), "application/pdf")
         compare = client.post(reverse("certificates:compare", args=[certificate.verification_token]), {"pdf": upload})
         assert compare.status_code == 200 and compare.context["compare_result"]["matches"]
+
+
+def test_a_bucket_is_backed_up_and_restored_into_another_bucket(s3_storage, elsewhere, tmp_path):
+    applicant = UserFactory()
+    application = in_state(Application.Status.SUBMITTED)
+    for number, item in enumerate(application.material_items.all()[:3]):
+        store_file(item, by=applicant, content=f"%PDF-1.4 bucket {number}".encode())
+    decider = UserFactory(role="decision_maker")
+    grant_certification(application=ready_for_decision(grade="four_star", score=Decimal("91")), by=decider)
+    before = _row_counts()
+    stored = s3_storage.keys()
+    assert len(stored) == 4  # three materials and the certificate's PDF
+    call_command("backup", output=str(tmp_path / "backup"), stdout=io.StringIO())
+    manifest = json.loads((tmp_path / "backup" / "manifest.json").read_text())
+    assert manifest["storage"] == {"backend": "storages.backends.s3.S3Storage", "location": s3_storage.bucket}
+    assert sorted(f["path"] for f in manifest["files"]) == stored
+
+    s3_storage.client().create_bucket(Bucket="certportal-restored")
+    elsewhere(bucket="certportal-restored")
+    call_command("restore", str(tmp_path / "backup"), stdout=io.StringIO())
+    assert _row_counts() == before
+    listing = s3_storage.client().list_objects_v2(Bucket="certportal-restored")["Contents"]
+    assert sorted(item["Key"] for item in listing) == stored
+    for material in MaterialFile.objects.all():
+        assert _stored_sha256(material.file) == material.stored_sha256
+    certificate = Certificate.objects.get()
+    assert _stored_sha256(certificate.pdf) == certificate.pdf_sha256
 
 
 def _small_backup(tmp_path):
