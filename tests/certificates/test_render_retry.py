@@ -5,6 +5,7 @@ from botocore.exceptions import ClientError, EndpointConnectionError, ReadTimeou
 from django.core.files.storage import default_storage
 
 from certificates import tasks
+from certportal.queue import TRANSIENT_ERRORS
 from certportal.storage_errors import StorageUnavailable, transient_storage_errors
 
 pytestmark = pytest.mark.django_db
@@ -28,7 +29,7 @@ def test_outages_become_a_retryable_oserror(error):
     with pytest.raises(StorageUnavailable) as raised, transient_storage_errors():
         raise error
     assert isinstance(raised.value, OSError)
-    assert tasks.render_certificate_pdf.autoretry_for == (OSError,)
+    assert tasks.render_certificate_pdf.autoretry_for == TRANSIENT_ERRORS  # OSError, and the database's
     assert tasks.render_certificate_pdf.max_retries + 1 <= 5
     assert tasks.render_certificate_pdf.retry_backoff_max <= 600
 

@@ -20,7 +20,9 @@ needs_make = pytest.mark.skipif(shutil.which("make") is None, reason="make is no
 
 def dry_run(*args: str, **env: str) -> str:
     """What `make ARGS` would do, printed and not done (-n)."""
-    environment = {k: v for k, v in os.environ.items() if k not in ("SITE_URL", "PORT", "MAKEFLAGS")}
+    environment = {
+        k: v for k, v in os.environ.items() if k not in ("SITE_URL", "PORT", "MAKEFLAGS", "MFLAGS", "MAKELEVEL")
+    }
     result = subprocess.run(
         ["make", "-n", *args],
         cwd=ROOT,

@@ -7,7 +7,6 @@ import datetime
 import hashlib
 import io
 import json
-import subprocess
 from decimal import Decimal
 
 import pytest
@@ -27,9 +26,8 @@ from audits.tasks import make_photo_derivatives
 from certificates.models import Certificate
 from certificates.services import grant_certification
 from certportal.backup import database_is_empty, stored_names
+from tests.core.test_make_run import dry_run
 from tests.factories import AuditFactory, UserFactory, in_state, ready_for_decision, store_file
-
-from .conftest import ROOT
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -259,14 +257,10 @@ def test_a_folder_that_is_not_a_backup_is_refused(tmp_path, db):
 
 
 def test_make_backup_and_restore_run_the_commands():
-    def dry_run(*arguments):
-        made = subprocess.run(["make", "-n", *arguments], cwd=ROOT, capture_output=True, text=True, check=True)
-        return made.stdout
-
+    # make_run's dry run: the environment of a `make test` run (MAKEFLAGS…) left out
     assert 'manage.py backup --output "/srv/backups/one"' in dry_run("backup", "BACKUP_DIR=/srv/backups/one")
-    assert (
-        dry_run("backup").splitlines()[-1].strip().endswith("manage.py backup")
-    )  # the command's default: var/backups/<timestamp>
+    (backup,) = [line for line in dry_run("backup").splitlines() if "manage.py backup" in line]
+    assert backup.strip().endswith("manage.py backup")  # the command's default: var/backups/<timestamp>
     assert 'manage.py restore "/srv/backups/one" --force' in dry_run(
         "restore", "BACKUP_DIR=/srv/backups/one", "FORCE=1"
     )
