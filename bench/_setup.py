@@ -1,6 +1,7 @@
 """Shared start-up for benchmarks: a throwaway SQLite database (or BENCH_DATABASE_URL) with migrations applied."""
 
 import os
+import socket
 import statistics
 import sys
 import tempfile
@@ -25,6 +26,13 @@ def django_setup(*, migrate: bool = True) -> None:
         from django.core.management import call_command
 
         call_command("migrate", verbosity=0)
+
+
+def free_port() -> int:
+    """A TCP port on loopback that nothing listens on now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def report(name: str, value: float, unit: str) -> None:

@@ -21,7 +21,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from _setup import ROOT, django_setup, report
+from _setup import ROOT, django_setup, free_port, report
 
 PG_URL = os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432")
 SECONDS = int(os.environ.get("BENCH_LOAD_SECONDS", 10))
@@ -178,12 +178,6 @@ def connection_cursor():
     from django.db import connection
 
     return connection.cursor()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def redis_running() -> bool:

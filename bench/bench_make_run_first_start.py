@@ -22,14 +22,13 @@ import glob
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from _setup import ROOT, report
+from _setup import ROOT, free_port, report
 
 sys.path.insert(0, str(ROOT))
 from tests.terminal import Terminal  # noqa: E402
@@ -37,12 +36,6 @@ from tests.terminal import Terminal  # noqa: E402
 SUITE = "bookworm"
 START_TIMEOUT = int(os.environ.get("BENCH_FIRST_START_TIMEOUT", 900))
 PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def mirror() -> str:

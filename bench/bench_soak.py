@@ -36,7 +36,7 @@ import threading
 import time
 from pathlib import Path
 
-from _setup import ROOT, percentile, report
+from _setup import ROOT, free_port, percentile, report
 
 FULL_SECONDS = 900
 SECONDS = int(os.environ.get("SOAK_SECONDS", FULL_SECONDS))
@@ -50,12 +50,6 @@ SWEEP_EVERY = 20
 # or a Redis loading its append-only file takes seconds, not the fraction of one an empty one here needs.
 DOWN_SECONDS = float(os.environ.get("SOAK_DOWN_SECONDS", 5))
 DATABASE = "certportal_soak"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def reachable(port: int) -> bool:

@@ -9,14 +9,13 @@ import http.client
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
 import uuid
 from pathlib import Path
 
-from _setup import ROOT, django_setup, report
+from _setup import ROOT, django_setup, free_port, report
 
 SIZE = 50 * 1024 * 1024
 TMP = Path(tempfile.mkdtemp(prefix="certportal-bench-upload-"))
@@ -31,12 +30,6 @@ os.environ.update(
     SESSION_COOKIE_SECURE="false",
     CSRF_COOKIE_SECURE="false",
 )
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def status_kb(pid: int, field: str) -> int:
