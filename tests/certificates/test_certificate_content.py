@@ -27,12 +27,8 @@ CNCA = "034{yy}Q{seq:05d}R{recert}{size}"
 
 
 @pytest.fixture(autouse=True)
-def _body(settings):
+def _body(settings, certification_body):
     cache.clear()  # the public page's rate limit
-    settings.CERTIFICATION_BODY_NAME = "华信认证中心"
-    settings.CERTIFICATION_BODY_NAME_EN = "Huaxin Certification Centre"
-    settings.CERTIFICATION_BODY_ADDRESS = "杭州市西湖区文三路 90 号"
-    settings.CERTIFICATION_BODY_ADDRESS_EN = "90 Wensan Road, Hangzhou"
     settings.CERTIFICATE_SIGNATORY_NAME = "赵敏"
     settings.CERTIFICATE_SIGNATORY_TITLE = "技术负责人"
     settings.CERTIFICATE_SIGNATORY_TITLE_EN = "Technical Manager"
