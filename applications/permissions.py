@@ -1,6 +1,7 @@
-"""Who may do what in the applicant portal. Small functions used by views and templates alike.
+"""Who may do what, in the applicant portal and in the back office. Small functions used by views and templates
+alike, checked by every view, not only when drawing buttons.
 
-Views first fetch through `visible_to(user)` (another organization's object is a 404); these functions then
+Portal views first fetch through `visible_to(user)` (another organization's object is a 404); these functions then
 decide about the action, given that the user can see the object.
 """
 
@@ -69,15 +70,11 @@ def can_upload_material(user, item: MaterialItem) -> bool:
 
 def can_download_material_file(user, material_file: MaterialFile) -> bool:
     """The applicant's own people, and staff allowed to see material files (the admin links here)."""
-    if is_member(user, material_file.item.application.organization):
-        return True
-    return user.is_active and user.is_staff and user.has_perm("applications.view_materialfile")
+    return is_member(user, material_file.item.application.organization) or can_download_materials(user)
 
 
 def can_download_receipt(user, payment: Payment) -> bool:
-    if is_member(user, payment.application.organization):
-        return True
-    return user.is_active and user.is_staff and user.has_perm("applications.view_payment")
+    return is_member(user, payment.application.organization) or can_download_receipts(user)
 
 
 def can_upload_receipt(user, payment: Payment) -> bool:
@@ -93,3 +90,37 @@ def can_pay_online(user, payment: Payment) -> bool:
 
 def can_request_invoice(user, payment: Payment) -> bool:
     return is_member(user, payment.application.organization) and payment.status != Payment.Status.REFUNDED
+
+
+# --- the back office (design.md §3): staff review applications, materials and payments in the Django admin ------
+
+REVIEW = "applications.review_application"
+CONFIRM_PAYMENT = "applications.confirm_payment"
+PLAN_AUDIT = "audits.plan_audit"  # a permission name only: applications never imports audits
+
+
+def can_review(user) -> bool:
+    """Accept, return or refuse applications, and accept or reject their materials (reviewers)."""
+    return user.has_perm(REVIEW)
+
+
+def can_confirm_payment(user) -> bool:
+    return user.has_perm(CONFIRM_PAYMENT)
+
+
+def can_plan_audit(user) -> bool:
+    return user.has_perm(PLAN_AUDIT)
+
+
+def can_download_materials(user) -> bool:
+    """Any application's material files, from the back office."""
+    return user.is_active and user.is_staff and user.has_perm("applications.view_materialfile")
+
+
+def can_download_receipts(user) -> bool:
+    """Any payment's receipt, from the back office."""
+    return user.is_active and user.is_staff and user.has_perm("applications.view_payment")
+
+
+def can_export(user) -> bool:
+    return user.has_perm("applications.view_application")

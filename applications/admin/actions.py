@@ -20,8 +20,8 @@ from certportal.downloads import attachment_response
 from certportal.text import CheckedTextMixin
 from certportal.workflow import TransitionError, offers
 
+from .. import permissions
 from ..models import Application, MaterialFile, MaterialItem, Payment
-from . import permissions
 
 # The buttons at the top of the application page: transition name → the model's named method. The other moves
 # have their own pages or boxes (materials, payments, audit planning) or belong to the applicant's portal.
@@ -102,14 +102,14 @@ def payment_decision(request, model_admin, object_id, payment_id, decision):
 
 def material_file(request, model_admin, file_id):
     """Download one version of a material, as an attachment."""
-    if not permissions.can_download_material(request.user):
+    if not permissions.can_download_materials(request.user):
         raise PermissionDenied
     material_file = get_object_or_404(MaterialFile, pk=file_id)
     return attachment_response(material_file.file, material_file.original_name, material_file.content_type)
 
 
 def payment_receipt(request, model_admin, payment_id):
-    if not permissions.can_download_receipt(request.user):
+    if not permissions.can_download_receipts(request.user):
         raise PermissionDenied
     payment = get_object_or_404(Payment.objects.exclude(receipt=""), pk=payment_id)
     return attachment_response(payment.receipt, payment.receipt_name or payment.receipt.name)

@@ -3,7 +3,7 @@
 from django.contrib import admin, messages
 from django.db import transaction
 from django.db.models import Prefetch
-from django.urls import NoReverseMatch, path, reverse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
@@ -13,8 +13,9 @@ from django.utils.translation import gettext_lazy
 from certportal.history import ReadOnlyHistoryAdmin, ReadOnlyMixin
 from certportal.workflow import TransitionError
 
+from .. import permissions, selfcheck
 from ..models import Application, MaterialFile, Payment, Quote
-from . import actions, exports, permissions
+from . import actions, exports
 from .changelist import (
     DeadlineFilter,
     RegionFilter,
@@ -241,6 +242,7 @@ def review_context(request, application: Application) -> dict:
         Prefetch("files", queryset=MaterialFile.objects.select_related("uploaded_by").order_by("-version"))
     )
     quote = Quote.objects.filter(application=application).prefetch_related("lines").first()
+    may_plan_audit = status == S.PAID and permissions.can_plan_audit(user)
     return {
         "late": is_late(application),
         "days_in_state": days_in_state(application),
@@ -249,7 +251,7 @@ def review_context(request, application: Application) -> dict:
         "transitions": actions.available_transitions(user, application),
         "materials": materials,
         "can_review_materials": status == S.SUBMITTED and permissions.can_review(user),
-        "can_download_material": permissions.can_download_material(user),
+        "can_download_material": permissions.can_download_materials(user),
         "timeline": application.status_changes.select_related("by"),
         "quote": quote,
         "payments": application.payments.select_related("decided_by").prefetch_related("invoice_requests"),
@@ -257,31 +259,20 @@ def review_context(request, application: Application) -> dict:
         .select_related("history_user")
         .order_by("history_date"),
         "can_confirm_payment": status == S.ACCEPTED and permissions.can_confirm_payment(user),
-        "can_download_receipt": permissions.can_download_receipt(user),
+        "can_download_receipt": permissions.can_download_receipts(user),
         "can_refund": Payment.WORKFLOW["refund"].permits(user, None),
         "audits": application.audits.prefetch_related("team__auditor"),
-        "plan_audit_url": _plan_audit_url(application) if status == S.PAID and permissions.can_plan_audit(user) else "",
+        "plan_audit_url": reverse("admin:audits_audit_plan", args=[application.pk]) if may_plan_audit else "",
         "reason_max_length": 2000,
     }
-
-
-def _plan_audit_url(application: Application) -> str:
-    try:  # the planning page belongs to the audits app, which may not be installed with this one
-        return reverse("admin:audits_audit_plan", args=[application.pk])
-    except NoReverseMatch:
-        return ""
 
 
 def _self_check_rows(self_check) -> list[tuple[str, str, bool]]:
     """(question, answer, answer is "yes") for display: the portal's questionnaire, or any flat JSON."""
     if not isinstance(self_check, dict) or not self_check:
         return []
-    try:
-        from .. import selfcheck
-    except ImportError:  # the applicant portal brings the questionnaire
-        selfcheck = None
     answers = self_check.get("answers")
-    if selfcheck is not None and isinstance(answers, dict):
+    if isinstance(answers, dict):
         return [
             (str(question.text), str(label), answers.get(question.key) == selfcheck.YES)
             for question, label in selfcheck.answered_questions(self_check)

@@ -23,8 +23,8 @@ from django.utils.translation import gettext as _
 
 from certportal.text import spreadsheet_cell
 
+from .. import permissions
 from ..models import Application, Grade
-from . import permissions
 from .changelist import sla_days
 from .regions import region_of
 

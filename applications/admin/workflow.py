@@ -10,8 +10,9 @@ from django.utils.translation import gettext_lazy
 from certportal.history import ReadOnlyHistoryAdmin, ReadOnlyMixin
 from certportal.workflow import TransitionError
 
+from .. import permissions
 from ..models import InvoiceRequest, MaterialFile, MaterialItem, Payment, PaymentEvent
-from . import decisions, permissions
+from . import decisions
 
 
 class ApplicationLinkMixin:

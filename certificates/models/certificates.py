@@ -3,7 +3,7 @@ import secrets
 
 from django.conf import settings
 from django.db import models, transaction
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
@@ -105,10 +105,7 @@ class Certificate(WorkflowMixin, models.Model):
         return f"{self.number} {self.holder_name}"
 
     def get_absolute_url(self) -> str:
-        try:
-            return reverse("certificates:verify", args=[self.verification_token])
-        except NoReverseMatch:  # the public pages arrive with their own issue
-            return reverse("admin:certificates_certificate_change", args=[self.pk])
+        return reverse("certificates:verify", args=[self.verification_token])
 
     # --- transitions (the table is WORKFLOW, below the class) --------------------------------------------------
 
