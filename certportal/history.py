@@ -2,6 +2,7 @@
 
 from datetime import datetime
 
+from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.utils import formats, timezone
 from simple_history.admin import SimpleHistoryAdmin
@@ -27,7 +28,7 @@ class ReadOnlyMixin:
     """An admin that shows records and never adds, edits or deletes them: workflow records change through their
     named transitions (the buttons on the application page, the portal), logs and lookups only grow."""
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request, obj=None):  # an inline's is asked with its parent, a ModelAdmin's without
         return False
 
     def has_change_permission(self, request, obj=None):
@@ -35,6 +36,16 @@ class ReadOnlyMixin:
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ReadOnlyInline(ReadOnlyMixin, admin.TabularInline):
+    """Rows shown on their parent's page and never added, edited or deleted there: each of `fields` is displayed
+    read-only (a method of the inline among them too)."""
+
+    extra = 0
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
 
 
 class ReadOnlyHistoryAdmin(SimpleHistoryAdmin):
