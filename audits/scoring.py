@@ -19,8 +19,10 @@
 * A blocking finding (veto) forbids a positive recommendation whatever the score: the grade is then "".
 """
 
+import math
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
+from fractions import Fraction
 
 from django.conf import settings
 
@@ -64,6 +66,14 @@ class ItemResult:
             return Decimal(0)
         return self.points or Decimal(0)
 
+    def exact_obtained(self) -> Fraction:
+        """obtained() as an exact fraction, which the score is computed from: a sampled item's share (2/3 …) is
+        not cut to 28 digits, which could turn an exact 40.625 into 40.62499… and round it down."""
+        if self.is_proportional and not self.is_excluded:
+            conforming = Fraction(self.sample_size - self.effective_nonconforming(), self.sample_size)
+            return Fraction(self.max_points) * conforming
+        return Fraction(self.obtained())
+
     def lost(self) -> Decimal:
         """Points this item lost (0 for an excluded item)."""
         return Decimal(0) if self.is_excluded else self.max_points - self.obtained()
@@ -105,6 +115,11 @@ def next_grade(score: Decimal) -> tuple[str, Decimal] | None:
     return grade, threshold - score
 
 
+def round_half_up(value: Fraction) -> Decimal:
+    """`value` rounded half up to two decimals."""
+    return Decimal(math.floor(value * 100 + Fraction(1, 2))).scaleb(-2)
+
+
 def compute(items: list[ItemResult], *, bonus: int = 0, deductions: int = 0, blocked: bool = False) -> Result:
     """Score and grade of one audit from its item results and special findings (rule in the module docstring)."""
     if bonus not in (0, 1):
@@ -114,13 +129,14 @@ def compute(items: list[ItemResult], *, bonus: int = 0, deductions: int = 0, blo
     applicable_items = [i for i in items if not i.is_excluded]
     applicable = sum((i.max_points for i in applicable_items), Decimal(0))
     obtained = sum((i.obtained() for i in applicable_items), Decimal(0))
-    base = (obtained / applicable * HUNDRED) if applicable else Decimal(0)
-    score = max(Decimal(0), base + bonus - deductions).quantize(CENT, rounding=ROUND_HALF_UP)
+    exact = sum((i.exact_obtained() for i in applicable_items), Fraction(0))
+    base = exact / Fraction(applicable) * 100 if applicable else Fraction(0)
+    score = round_half_up(max(Fraction(0), base + bonus - deductions))
     score_grade = grade_for(score)
     return Result(
         obtained=obtained,
         applicable=applicable,
-        base_score=base.quantize(CENT, rounding=ROUND_HALF_UP),
+        base_score=round_half_up(base),
         bonus=bonus,
         deductions=deductions,
         score=score,

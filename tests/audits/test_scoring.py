@@ -1,9 +1,10 @@
 """The scoring rule (audits/scoring.py): hand-computed cases and properties."""
 
 from decimal import Decimal as D
+from fractions import Fraction
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from audits.scoring import ItemResult, compute, grade_for, next_grade
@@ -110,6 +111,15 @@ def test_rounding_is_half_up_before_the_grade():
     assert compute([ItemResult(D(200), D("189.99"))]).grade == "five_star"
 
 
+def test_rounding_is_done_on_the_exact_score():
+    # 2 × 11/12 + 14 × 1/3 = 6.5 of 16 → 40.625 exactly → 40.63. Thirds cut to 28 digits made it 40.62499… → 40.62.
+    items = [
+        ItemResult(D(2), None, sampled=True, sample_size=12, nonconforming_samples=1),
+        ItemResult(D(14), None, sampled=True, sample_size=3, nonconforming_samples=2),
+    ]
+    assert compute(items).score == D("40.63")
+
+
 def test_all_items_excluded_scores_zero():
     assert compute([ItemResult(D(5), None, not_applicable=True)]).score == D(0)
 
@@ -161,19 +171,43 @@ def test_excluding_an_item_is_the_same_as_leaving_it_out(items, index):
     assert compute(excluded).score == compute(items[:i] + items[i + 1 :]).score
 
 
+def exact_ratio(item: ItemResult) -> Fraction:
+    """The share of its points an item of the strategies above achieves, as an exact fraction."""
+    if item.sampled and item.sample_size:
+        return Fraction(item.sample_size - item.nonconforming_samples, item.sample_size)
+    return Fraction(item.points) / Fraction(item.max_points)
+
+
+def is_rounded_half_up(rounded: D, exact: Fraction) -> bool:
+    """`rounded` has two decimals and is `exact` rounded half up: exact − ½ cent < rounded ≤ exact + ½ cent."""
+    half_cent = Fraction(1, 200)
+    return rounded == rounded.quantize(D("0.01")) and exact - half_cent < Fraction(rounded) <= exact + half_cent
+
+
+def sampled(max_points, sample_size, nonconforming):
+    return ItemResult(D(max_points), None, sampled=True, sample_size=sample_size, nonconforming_samples=nonconforming)
+
+
+# Failures hypothesis found, kept: the first two remaining items score exactly 8.1 of 48 = 16.875 → 16.88, which a
+# Decimal computation of the weights (28 digits) made 16.87499…9 (the test's fault); the second is 40.625 → 40.63,
+# which the code itself once rounded from 40.62499… to 40.62.
+@example(
+    [ItemResult(D(5), D("2.50")), sampled(19, 18, 18), ItemResult(D(16), D("1.60")), ItemResult(D(13), D("6.50"))], 0
+)
+@example([ItemResult(D(5), D(5)), sampled(2, 12, 1), sampled(14, 3, 2)], 0)
 @given(st.lists(any_item, min_size=2, max_size=20), st.integers(0, 19))
 def test_after_an_exclusion_each_item_weighs_its_share_of_the_applicable_points(items, index):
     i = index % len(items)
     others = [it for n, it in enumerate(items) if n != i and not it.not_applicable]
     excluded = list(items)
     excluded[i] = ItemResult(items[i].max_points, items[i].points, not_applicable=True)
-    applicable = sum((it.max_points for it in others), D(0))
+    applicable = sum(Fraction(it.max_points) for it in others)
     if not applicable:
         return
     # Σ weight × achieved ratio, weight = max ÷ applicable of the remaining items: the others' relative weights
-    # are unchanged (each keeps max_a : max_b) and the weights add up to 1.
-    weighted = sum((it.max_points / applicable) * (it.obtained() / it.max_points) for it in others) * 100
-    assert abs(compute(excluded).base_score - weighted) <= D("0.005")
+    # are unchanged (each keeps max_a : max_b) and the weights add up to 1. Exact, then rounded half up to cents.
+    weighted = sum(Fraction(it.max_points) / applicable * exact_ratio(it) for it in others) * 100
+    assert is_rounded_half_up(compute(excluded).base_score, weighted)
 
 
 @given(st.lists(any_item, min_size=1, max_size=10), st.integers(0, 9), st.integers(0, 10))
