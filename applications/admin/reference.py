@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from certportal.history import ReadOnlyHistoryAdmin, ReadOnlyMixin
+from certportal.history import ReadOnlyHistoryAdmin, ReadOnlyInline, ReadOnlyMixin
 
 from ..models import (
     FeeItem,
@@ -63,15 +63,9 @@ class ManDayRuleAdmin(admin.ModelAdmin):
     ]
 
 
-class QuoteLineInline(admin.TabularInline):
+class QuoteLineInline(ReadOnlyInline):
     model = QuoteLine
-    extra = 0
-    can_delete = False
-    readonly_fields = ["name_zh", "name_en", "quantity", "unit_price", "amount"]
-    fields = readonly_fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
+    fields = ["name_zh", "name_en", "quantity", "unit_price", "amount"]
 
 
 @admin.register(Quote)

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from applications.models import Grade
-from certportal.history import ReadOnlyHistoryAdmin, ReadOnlyMixin
+from certportal.history import ReadOnlyHistoryAdmin, ReadOnlyInline, ReadOnlyMixin
 from certportal.text import CheckedTextMixin
 from certportal.workflow import TransitionError, offers
 
@@ -38,26 +38,14 @@ class DecisionAdmin(ReadOnlyHistoryAdmin):
         return False
 
 
-class CertificateStatusChangeInline(admin.TabularInline):
+class CertificateStatusChangeInline(ReadOnlyInline):
     model = CertificateStatusChange
-    extra = 0
-    can_delete = False
     fields = ["at", "from_status", "to_status", "by", "reason"]
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
-class SurveillanceInline(admin.TabularInline):
+class SurveillanceInline(ReadOnlyInline):
     model = SurveillanceReview
-    extra = 0
-    can_delete = False
     fields = ["sequence", "due_date", "status", "audit", "completed_at"]
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 class ReasonForm(CheckedTextMixin, forms.Form):

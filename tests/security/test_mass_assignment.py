@@ -50,8 +50,8 @@ FORM_MODULES = [
     "applications.forms.organizations",
     "applications.forms.payments",
     "audits.forms",
-    "certificates.views",
-    "certificates.portal",
+    "certificates.views.public",
+    "certificates.views.holder",
 ]
 # Not walked: certificates.admin.casefile.DecisionForm, where a decision-maker chooses the certificate grade,
 # at most the computed one; that choice is the decision itself.

@@ -16,8 +16,8 @@ from certportal.downloads import attachment_response
 from certportal.text import CheckedTextMixin
 from certportal.workflow import TransitionError
 
-from . import cycle, services
-from .models import Certificate, DeliveryMethod, SurveillanceReview
+from .. import cycle, services
+from ..models import Certificate, DeliveryMethod, SurveillanceReview
 
 
 class DeliveryForm(CheckedTextMixin, forms.Form):

@@ -15,8 +15,8 @@ from applications import uscc
 from certportal.ratelimit import allow, client_ip
 from certportal.text import CheckedTextMixin
 
-from .models import Certificate, SurveillanceReview, VerificationLookup
-from .pdf import certification_body
+from ..models import Certificate, SurveillanceReview, VerificationLookup
+from ..pdf import certification_body
 
 LOOKUPS_PER_MINUTE = 30
 SHORTEST_SEARCH = 4  # a shorter query must be a whole certificate number or credit code
