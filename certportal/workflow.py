@@ -33,7 +33,7 @@ rest (a table and a lookup) is shorter than the adapter would be. django-fsm-2's
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import transaction
@@ -41,6 +41,14 @@ from django.utils import timezone
 from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
+
+_Method = TypeVar("_Method", bound=Callable[..., Any])
+
+
+def alters_data(method: _Method) -> _Method:
+    """Mark a model method that changes data, so that templates never call it (Django's `alters_data`)."""
+    method.__dict__["alters_data"] = True
+    return method
 
 
 class TransitionError(Exception):
@@ -282,6 +290,7 @@ class WorkflowMixin:
         transition = self.WORKFLOW[name]
         return self.status in transition.sources and transition.permits(user, self)
 
+    @alters_data
     def perform(
         self,
         name: str,
@@ -321,8 +330,6 @@ class WorkflowMixin:
             for effect in transition.effects:
                 effect(self, change)
             return change
-
-    perform.alters_data = True
 
     # --- internals ---
 

@@ -13,6 +13,7 @@ from certportal.workflow import (
     Transition,
     Workflow,
     WorkflowMixin,
+    alters_data,
     choice_label,
     member_of,
     reviewer,
@@ -220,6 +221,7 @@ class Application(WorkflowMixin, models.Model):
 
     # --- transitions (the table is WORKFLOW, below the class) --------------------------------------------------
 
+    @alters_data
     def submit(self, *, by) -> None:
         """Send the draft (or the corrected application) to the certification body."""
 
@@ -230,14 +232,12 @@ class Application(WorkflowMixin, models.Model):
 
         self.perform("submit", by=by, update=update)
 
-    submit.alters_data = True
-
+    @alters_data
     def return_for_corrections(self, *, by, reason: str, expected: str = "") -> None:
         """Give the application back to the applicant, saying what to correct."""
         self.perform("return", by=by, reason=reason, expected=expected)
 
-    return_for_corrections.alters_data = True
-
+    @alters_data
     def accept(self, *, by, reason: str = "", expected: str = "") -> None:
         """Accept the application (all required materials accepted) and issue the fee quote."""
         from .fees import Payment, Quote
@@ -247,26 +247,22 @@ class Application(WorkflowMixin, models.Model):
 
         self.perform("accept", by=by, reason=reason, update=update, expected=expected)
 
-    accept.alters_data = True
-
+    @alters_data
     def refuse(self, *, by, reason: str, expected: str = "") -> None:
         """Refuse to accept the application (not eligible); the applicant is told why."""
         self.perform("refuse", by=by, reason=reason, expected=expected)
 
-    refuse.alters_data = True
-
+    @alters_data
     def mark_paid(self, *, by, reason: str = "") -> None:
         """Record that the fee is paid (called when staff confirm a payment, or a provider's callback does)."""
         self.perform("mark_paid", by=by, reason=reason)
 
-    mark_paid.alters_data = True
-
+    @alters_data
     def plan_audit(self, *, by, reason: str = "") -> None:
         """The audit team and dates are fixed (the Audit row is made by audits.services)."""
         self.perform("plan_audit", by=by, reason=reason)
 
-    plan_audit.alters_data = True
-
+    @alters_data
     def report_audit(self, *, by, score=None, grade: str = "") -> None:
         """The audit report is in, with its computed score and grade."""
 
@@ -276,25 +272,20 @@ class Application(WorkflowMixin, models.Model):
 
         self.perform("report_audit", by=by, update=update)
 
-    report_audit.alters_data = True
-
+    @alters_data
     def require_corrective_action(self, *, by, reason: str = "") -> None:
         """Nonconformities are open: the applicant must correct them before the decision."""
         self.perform("require_corrective_action", by=by, reason=reason)
 
-    require_corrective_action.alters_data = True
-
+    @alters_data
     def await_decision(self, *, by, reason: str = "") -> None:
         """Everything is verified; the case goes to an independent decision-maker."""
         self.perform("await_decision", by=by, reason=reason)
 
-    await_decision.alters_data = True
-
+    @alters_data
     def withdraw(self, *, by, reason: str) -> None:
         """The applicant stops the application before the decision."""
         self.perform("withdraw", by=by, reason=reason)
-
-    withdraw.alters_data = True
 
 
 # --- the application's workflow (design.md §3.1, §4) -------------------------------------------------------------

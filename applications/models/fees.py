@@ -10,7 +10,16 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from certportal.storage import random_key
-from certportal.workflow import SYSTEM, Transition, TransitionError, Workflow, WorkflowMixin, member_of, reviewer
+from certportal.workflow import (
+    SYSTEM,
+    Transition,
+    TransitionError,
+    Workflow,
+    WorkflowMixin,
+    alters_data,
+    member_of,
+    reviewer,
+)
 
 FEN = Decimal("0.01")
 
@@ -264,6 +273,7 @@ class Payment(WorkflowMixin, models.Model):
     def open_for(cls, quote: Quote) -> "Payment":
         return cls.objects.create(application=quote.application, quote=quote, amount=quote.total)
 
+    @alters_data
     def upload_receipt(self, uploaded, *, by, original_name: str, extension: str) -> None:
         """The applicant uploads the bank transfer receipt (again, after a rejection)."""
 
@@ -276,25 +286,20 @@ class Payment(WorkflowMixin, models.Model):
 
         self.perform("upload_receipt", by=by, update=update)
 
-    upload_receipt.alters_data = True
-
+    @alters_data
     def confirm(self, *, by, expected: str = "") -> None:
         """Staff saw the money arrive (or a provider's signed callback said so); the application becomes paid."""
         self.perform("confirm", by=by, update=lambda: self._decided(by, ""), expected=expected)
 
-    confirm.alters_data = True
-
+    @alters_data
     def reject(self, *, by, reason: str, expected: str = "") -> None:
         """Staff reject the receipt (wrong amount, unreadable …); the applicant uploads another."""
         self.perform("reject", by=by, reason=reason, update=lambda: self._decided(by, reason), expected=expected)
 
-    reject.alters_data = True
-
+    @alters_data
     def refund(self, *, by, reason: str, expected: str = "") -> None:
         """Money paid back, e.g. after an early withdrawal."""
         self.perform("refund", by=by, reason=reason, update=lambda: self._decided(by, reason), expected=expected)
-
-    refund.alters_data = True
 
     def _decided(self, by, reason: str) -> list[str]:
         self.reason, self.decided_by, self.decided_at = reason.strip(), by, timezone.now()

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import roles
 from certportal.queue import enqueue_on_commit
-from certportal.workflow import Transition, TransitionError, Workflow, WorkflowMixin, member_of
+from certportal.workflow import Transition, TransitionError, Workflow, WorkflowMixin, alters_data, member_of
 
 from .. import uscc
 from .notifications import Notification
@@ -113,6 +113,7 @@ class Invitation(models.Model):
             notify([invitee], kind=Notification.Kind.INVITATION, detail=organization.name)
         return invitation
 
+    @alters_data
     @transaction.atomic
     def accept(self, *, user) -> Membership:
         """The invited person joins as a member (signed in with the invited e-mail address)."""
@@ -132,8 +133,7 @@ class Invitation(models.Model):
         self.save(update_fields=["accepted_by", "accepted_at"])
         return membership
 
-    accept.alters_data = True
-
+    @alters_data
     @transaction.atomic
     def revoke(self, *, by) -> None:
         """The owner takes the invitation back; the link stops working."""
@@ -142,8 +142,6 @@ class Invitation(models.Model):
             raise TransitionError(gettext("This invitation is no longer pending."))
         self.revoked_at = timezone.now()
         self.save(update_fields=["revoked_at"])
-
-    revoke.alters_data = True
 
 
 class AccessRequest(WorkflowMixin, models.Model):
@@ -205,6 +203,7 @@ class AccessRequest(WorkflowMixin, models.Model):
         )
         return access_request
 
+    @alters_data
     def approve(self, *, by) -> Membership:
         """An owner lets the person in as a member."""
         made = {}
@@ -218,13 +217,10 @@ class AccessRequest(WorkflowMixin, models.Model):
         self.perform("approve", by=by, update=update)
         return made["membership"]
 
-    approve.alters_data = True
-
+    @alters_data
     def decline(self, *, by) -> None:
         """An owner turns the request down; the person is told."""
         self.perform("decline", by=by, update=lambda: self._decided(by))
-
-    decline.alters_data = True
 
     def _decided(self, by) -> list[str]:
         self.decided_by, self.decided_at = by, timezone.now()

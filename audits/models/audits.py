@@ -15,6 +15,7 @@ from certportal.workflow import (
     TransitionError,
     Workflow,
     WorkflowMixin,
+    alters_data,
     record_history,
     reviewer,
     role,
@@ -125,12 +126,12 @@ class Audit(WorkflowMixin, models.Model):
         if current != self.Status.IN_PROGRESS:
             raise AuditLocked(self.Status(current).label)
 
+    @alters_data
     def start(self, *, by) -> None:
         """The team begins scoring on site."""
         self.perform("start", by=by)
 
-    start.alters_data = True
-
+    @alters_data
     def submit(self, *, by) -> None:
         """The leader submits the report with its computed score and grade; the form is locked, the application
         moves on, the applicant hears of open nonconformities and the report PDF is rendered (effects below)."""
@@ -144,21 +145,18 @@ class Audit(WorkflowMixin, models.Model):
 
         self.perform("submit", by=by, update=update)
 
-    submit.alters_data = True
-
+    @alters_data
     def reopen(self, *, by, reason: str) -> None:
         """A reviewer unlocks a submitted report for correction before the decision (the earlier report PDF stays
         in the history); the report goes back to the leader."""
         self.perform("reopen", by=by, reason=reason)
 
-    reopen.alters_data = True
-
+    @alters_data
     def close(self, *, by, reason: str = "") -> None:
         """The decision (or the surveillance outcome) this audit rests on is taken: nothing more changes."""
         self.perform("close", by=by, reason=reason)
 
-    close.alters_data = True
-
+    @alters_data
     def record_report_pdf(self, name: str, sha256: str) -> bool:
         """Attach the rendered report once per submission; a retried render changes nothing."""
         locked = type(self).objects.select_for_update().get(pk=self.pk)
@@ -169,14 +167,13 @@ class Audit(WorkflowMixin, models.Model):
         self.save(update_fields=["report_pdf", "report_pdf_sha256"])
         return True
 
-    record_report_pdf.alters_data = True
-
     @property
     def team_member_ids(self) -> set[int]:
         return set(self.team.values_list("auditor_id", flat=True))
 
     # --- the team's findings (child rows; every one checks that the form is open) -----------------------------
 
+    @alters_data
     @transaction.atomic
     def record_score(self, item_score, *, by):
         """Save one item's finding (validated by the caller's form) while the audit is in progress."""
@@ -188,8 +185,7 @@ class Audit(WorkflowMixin, models.Model):
         item_score.save()
         return item_score
 
-    record_score.alters_data = True
-
+    @alters_data
     @transaction.atomic
     def add_special_finding(self, *, by, kind: str, description: str, category: str = "", indicator=None, **nc):
         """Record a special bonus (+1, at most one) or deduction (−1, which becomes a nonconformity)."""
@@ -214,8 +210,7 @@ class Audit(WorkflowMixin, models.Model):
             )
         return finding
 
-    add_special_finding.alters_data = True
-
+    @alters_data
     @transaction.atomic
     def raise_nonconformity(self, *, by, description: str, severity: str = "", due_date=None, **fields):
         """A finding the applicant must correct (the applicant hears of it when the report is submitted)."""
@@ -234,8 +229,6 @@ class Audit(WorkflowMixin, models.Model):
         record_history(nonconformity, by=by)
         nonconformity.save()
         return nonconformity
-
-    raise_nonconformity.alters_data = True
 
 
 # --- an audit's workflow (design.md §3.1) --------------------------------------------------------------------------

@@ -5,6 +5,8 @@ from django.db.models import Max
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
+from certportal.workflow import alters_data
+
 
 class IndicatorSet(models.Model):
     """A versioned GB/T 27922 indicator tree. A set that an audit used is never edited in place."""
@@ -57,6 +59,7 @@ class IndicatorSet(models.Model):
     def next_version(cls, standard_edition: str) -> int:
         return (cls.objects.filter(standard_edition=standard_edition).aggregate(v=Max("version"))["v"] or 0) + 1
 
+    @alters_data
     @transaction.atomic
     def copy_as_new_version(self, *, name: str = "") -> "IndicatorSet":
         """A new, inactive version with the same tree, to edit instead of this one."""
@@ -75,16 +78,13 @@ class IndicatorSet(models.Model):
             new_pk[old_pk] = indicator.pk
         return copy
 
-    copy_as_new_version.alters_data = True
-
+    @alters_data
     @transaction.atomic
     def activate(self) -> None:
         """New audits use this set from now on; audits already planned keep theirs."""
         IndicatorSet.objects.filter(is_active=True).exclude(pk=self.pk).update(is_active=False)
         self.is_active = True
         self.save(update_fields=["is_active"])
-
-    activate.alters_data = True
 
 
 def in_use_message() -> str:

@@ -17,6 +17,7 @@ from certportal.workflow import (
     TransitionError,
     Workflow,
     WorkflowMixin,
+    alters_data,
     member_of,
     record_history,
     reviewer,
@@ -109,42 +110,37 @@ class Certificate(WorkflowMixin, models.Model):
 
     # --- transitions (the table is WORKFLOW, below the class) --------------------------------------------------
 
+    @alters_data
     def suspend(self, *, by, reason: str) -> None:
         """The certificate may not be used until restored (overdue surveillance, serious findings …)."""
         self.perform("suspend", by=by, reason=reason)
 
-    suspend.alters_data = True
-
+    @alters_data
     def restore(self, *, by, reason: str) -> None:
         """The cause of suspension is removed."""
         self.perform("restore", by=by, reason=reason)
 
-    restore.alters_data = True
-
+    @alters_data
     def withdraw(self, *, by, reason: str) -> None:
         """撤销: the certificate is revoked for good."""
         self.perform("withdraw", by=by, reason=reason)
 
-    withdraw.alters_data = True
-
+    @alters_data
     def expire(self, *, by=None) -> None:
         """The validity period is over (the daily sweep)."""
         self.perform("expire", by=by, reason="")
 
-    expire.alters_data = True
-
+    @alters_data
     def cancel(self, *, by, reason: str) -> None:
         """注销: cancelled at the holder's request."""
         self.perform("cancel", by=by, reason=reason)
 
-    cancel.alters_data = True
-
+    @alters_data
     def supersede(self, *, by, reason: str) -> None:
         """已被替代: the re-certification's certificate replaces this one from its own issue date."""
         self.perform("supersede", by=by, reason=reason)
 
-    supersede.alters_data = True
-
+    @alters_data
     def change_grade(self, *, by, grade: str, reason: str) -> None:
         """A surveillance audit (or a decision) moved the grade up or down; the reason is kept in the history."""
         if grade not in Grade.values:
@@ -155,8 +151,6 @@ class Certificate(WorkflowMixin, models.Model):
             return ["grade"]
 
         self.perform("change_grade", by=by, reason=reason, update=update, grade=grade)
-
-    change_grade.alters_data = True
 
     @property
     def fingerprint(self) -> str:
@@ -184,6 +178,7 @@ class Certificate(WorkflowMixin, models.Model):
     def is_valid(self) -> bool:
         return self.status == self.Status.ACTIVE
 
+    @alters_data
     @transaction.atomic
     def record_pdf(self, name: str, sha256: str) -> bool:
         """Attach the rendered PDF once; a second render (a retried task) changes nothing."""
@@ -195,8 +190,7 @@ class Certificate(WorkflowMixin, models.Model):
         self.save(update_fields=["pdf", "pdf_sha256"])
         return True
 
-    record_pdf.alters_data = True
-
+    @alters_data
     def choose_delivery(self, *, by, method: str, address: str = "", recipient: str = "", phone: str = "") -> None:
         """The holder says how the paper certificate should reach it (until it is posted)."""
         if method == DeliveryMethod.POST and not (address.strip() and recipient.strip() and phone.strip()):
@@ -209,8 +203,7 @@ class Certificate(WorkflowMixin, models.Model):
 
         self.perform("choose_delivery", by=by, update=update)
 
-    choose_delivery.alters_data = True
-
+    @alters_data
     def mark_posted(self, *, by, tracking_number: str) -> None:
         """Staff posted the paper certificate; the holder is told the tracking number."""
 
@@ -219,8 +212,6 @@ class Certificate(WorkflowMixin, models.Model):
             return ["tracking_number", "posted_at"]
 
         self.perform("mark_posted", by=by, reason=tracking_number, update=update)
-
-    mark_posted.alters_data = True
 
     @property
     def is_specimen(self) -> bool:

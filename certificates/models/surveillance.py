@@ -6,7 +6,7 @@ from simple_history.models import HistoricalRecords
 
 from accounts import roles
 from audits.models import Audit
-from certportal.workflow import SYSTEM, Transition, Workflow, WorkflowMixin, reviewer, role
+from certportal.workflow import SYSTEM, Transition, Workflow, WorkflowMixin, alters_data, reviewer, role
 
 from .certificates import Certificate
 
@@ -51,12 +51,12 @@ class SurveillanceReview(WorkflowMixin, models.Model):
     def __str__(self) -> str:
         return f"{self.certificate.number} #{self.sequence} ({self.due_date})"
 
+    @alters_data
     def notify(self, *, by=None) -> None:
         """The holder has been told the review is coming (the daily sweep)."""
         self.perform("notify", by=by)
 
-    notify.alters_data = True
-
+    @alters_data
     def schedule(self, *, audit: Audit, by) -> None:
         """A surveillance audit is planned for this review."""
 
@@ -66,8 +66,7 @@ class SurveillanceReview(WorkflowMixin, models.Model):
 
         self.perform("schedule", by=by, update=update)
 
-    schedule.alters_data = True
-
+    @alters_data
     def complete(self, *, by, outcome: str, reason: str = "", apply=None) -> None:
         """The decision-maker records the outcome of the submitted surveillance audit (`apply` changes the
         certificate accordingly, in the same transaction)."""
@@ -80,13 +79,10 @@ class SurveillanceReview(WorkflowMixin, models.Model):
 
         self.perform("complete", by=by, reason=reason, update=update, outcome=outcome)
 
-    complete.alters_data = True
-
+    @alters_data
     def mark_overdue(self, *, by=None) -> None:
         """The due date passed without a completed review (the daily sweep)."""
         self.perform("mark_overdue", by=by, reason="due date passed")
-
-    mark_overdue.alters_data = True
 
 
 # --- a surveillance review's workflow (design.md §3.1) -------------------------------------------------------------
