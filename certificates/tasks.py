@@ -1,79 +1,37 @@
-import hashlib
 import logging
 
 from celery import shared_task
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db import transaction
 
-from certportal.queue import TRANSIENT_ERRORS
-from certportal.storage_errors import StorageUnavailable, transient_storage_errors
+from certportal.pdf import MAX_RENDER_ATTEMPTS, RENDER_TASK_OPTIONS, render_once, storage_outage_gives_back
+from certportal.storage_errors import StorageUnavailable
 
-from .models import Certificate
+from .models import Certificate, DecisionDossier
 
 logger = logging.getLogger(__name__)
-MAX_ATTEMPTS = 3
 
 
-@shared_task(
-    acks_late=True,
-    reject_on_worker_lost=True,
-    soft_time_limit=30,
-    time_limit=60,
-    autoretry_for=TRANSIENT_ERRORS,  # StorageUnavailable (an S3 outage) is one, a database restart another
-    retry_backoff=True,
-    retry_backoff_max=600,
-    max_retries=4,  # at most 5 attempts per message; the redelivery sweep takes over after a longer outage
-)
+@shared_task(**RENDER_TASK_OPTIONS)
 def render_certificate_pdf(certificate_id: int) -> str:
     """Render and store a certificate's PDF once; safe to run twice or after a crash."""
-    with transaction.atomic():
-        certificate = Certificate.objects.select_for_update().get(pk=certificate_id)
-        if certificate.pdf:
-            return "exists"
-        # Count starts, so a render that kills its worker (e.g. out of memory) is not requeued forever.
-        certificate.pdf_attempts += 1
-        certificate.save(update_fields=["pdf_attempts"])
-    if certificate.pdf_attempts > MAX_ATTEMPTS:
-        logger.error("certificate %s: PDF not rendered after %d attempts", certificate.number, MAX_ATTEMPTS)
-        return "gave-up"
-    try:
-        with transient_storage_errors():
-            key, data = _render_or_reuse(certificate)
-    except StorageUnavailable:
-        # A clean failure, not a crash: give the attempt back, so that an outage longer than the retries is left
-        # to the redelivery sweep instead of using up the crash counter.
-        _give_back_attempt(certificate_id)
-        raise
-    recorded = certificate.record_pdf(key, hashlib.sha256(data).hexdigest())
-    return "rendered" if recorded else "exists"
-
-
-def _render_or_reuse(certificate: Certificate) -> tuple[str, bytes]:
-    key = certificate.pdf_storage_key
-    if default_storage.exists(key):  # an earlier attempt stored it but died before recording it
-        logger.info("certificate %s: PDF found in storage, not rendered again", certificate.number)
-        with default_storage.open(key, "rb") as f:
-            return key, f.read()
     from .pdf import render_certificate
 
-    data = render_certificate(certificate)
-    logger.info("certificate %s: PDF rendered", certificate.number)
-    return default_storage.save(key, ContentFile(data)), data
+    return render_once(
+        Certificate,
+        certificate_id,
+        file_field="pdf",
+        attempts_field="pdf_attempts",
+        storage_key="pdf_storage_key",
+        render=render_certificate,
+        record=Certificate.record_pdf,
+    )
 
 
-@transaction.atomic
-def _give_back_attempt(certificate_id: int) -> None:
-    certificate = Certificate.objects.select_for_update().get(pk=certificate_id)
-    certificate.pdf_attempts = max(0, certificate.pdf_attempts - 1)
-    certificate.save(update_fields=["pdf_attempts"])
-
-
-@shared_task(acks_late=True, reject_on_worker_lost=True, soft_time_limit=300, time_limit=360)
+@shared_task(**{**RENDER_TASK_OPTIONS, "soft_time_limit": 300, "time_limit": 360})
 def build_decision_dossier(dossier_id: int) -> str:
-    """Build one dossier ZIP; a second delivery of the task finds it done or in progress."""
+    """Build one dossier ZIP; a second delivery of the task finds it done or in progress. A storage outage puts it
+    back in the queue (retried, then left to the redelivery sweep); any other error marks it failed."""
     from .dossier import build
-    from .models import DecisionDossier
 
     with transaction.atomic():
         dossier = DecisionDossier.objects.select_for_update().get(pk=dossier_id)
@@ -82,12 +40,20 @@ def build_decision_dossier(dossier_id: int) -> str:
         dossier.status = DecisionDossier.Status.BUILDING
         dossier.save(update_fields=["status"])
     try:
-        build(dossier)
+        with storage_outage_gives_back(lambda: _queue_again(dossier)):
+            build(dossier)
+    except StorageUnavailable:
+        raise
     except Exception as error:
         dossier.status, dossier.error = DecisionDossier.Status.FAILED, str(error)[:2000]
         dossier.save(update_fields=["status", "error"])
         raise
     return dossier.status
+
+
+def _queue_again(dossier: DecisionDossier) -> None:
+    dossier.status, dossier.progress = DecisionDossier.Status.QUEUED, 0
+    dossier.save(update_fields=["status", "progress"])
 
 
 # Well under the broker's visibility timeout (600 s), so a running sweep is never delivered a second time;
@@ -104,29 +70,50 @@ def daily_sweep() -> dict:
 
 @shared_task(acks_late=True, soft_time_limit=300, time_limit=360)
 def redeliver_pending() -> dict:
-    """The outbox sweep: re-enqueue work whose message may have been lost (e.g. the broker was down at commit).
-
-    Every task it enqueues is idempotent, so an item that was merely slow is done once all the same."""
+    """The outbox sweep of every app: re-enqueue work whose message may have been lost (e.g. the broker was down
+    at commit). Every task it enqueues is idempotent, so an item that was merely slow is done once all the same."""
     from django.utils import timezone
 
     from applications.models import Invitation, Notification
     from applications.tasks import send_invitation_email, send_notification_email
-
-    from .models import DecisionDossier
+    from audits.models import Audit, AuditPhoto
+    from audits.tasks import make_photo_derivatives, render_audit_report
 
     stale = timezone.now() - timezone.timedelta(minutes=2)
-    counts = {"notifications": 0, "invitations": 0, "certificates": 0, "dossiers": 0}
-    for pk in Notification.objects.filter(emailed_at__isnull=True, created_at__lt=stale).values_list("pk", flat=True)[
-        :5000
-    ]:
-        counts["notifications"] += send_notification_email.delay(pk) is not None
-    unsent = Invitation.objects.pending().filter(emailed_at__isnull=True, created_at__lt=stale)
-    for pk in unsent.values_list("pk", flat=True)[:1000]:
-        counts["invitations"] += send_invitation_email.delay(pk) is not None
-    pending_pdf = Certificate.objects.filter(pdf="", pdf_attempts__lt=MAX_ATTEMPTS, status_changed_at__lt=stale)
-    for pk in pending_pdf.values_list("pk", flat=True)[:1000]:
-        counts["certificates"] += render_certificate_pdf.delay(pk) is not None
-    queued = DecisionDossier.objects.filter(status=DecisionDossier.Status.QUEUED, created_at__lt=stale)
-    for pk in queued.values_list("pk", flat=True)[:100]:
-        counts["dossiers"] += build_decision_dossier.delay(pk) is not None
+    unsent_invitations = Invitation.objects.pending().filter(emailed_at__isnull=True, created_at__lt=stale)
+    unrendered_reports = Audit.objects.filter(
+        status__in=Audit.REPORTED_STATES,
+        report_pdf="",
+        report_attempts__lt=MAX_RENDER_ATTEMPTS,
+        submitted_at__lt=stale,
+    )
+    unrendered_certificates = Certificate.objects.filter(
+        pdf="", pdf_attempts__lt=MAX_RENDER_ATTEMPTS, status_changed_at__lt=stale
+    )
+    work = {  # what: (task, rows, at most this many per sweep)
+        "notifications": (
+            send_notification_email,
+            Notification.objects.filter(emailed_at__isnull=True, created_at__lt=stale),
+            5000,
+        ),
+        "invitations": (send_invitation_email, unsent_invitations, 1000),
+        "photos": (
+            make_photo_derivatives,
+            AuditPhoto.objects.filter(status=AuditPhoto.Status.PROCESSING, uploaded_at__lt=stale),
+            1000,
+        ),
+        "reports": (render_audit_report, unrendered_reports, 200),
+        "certificates": (render_certificate_pdf, unrendered_certificates, 1000),
+        "dossiers": (
+            build_decision_dossier,
+            DecisionDossier.objects.filter(status=DecisionDossier.Status.QUEUED, created_at__lt=stale),
+            100,
+        ),
+    }
+    counts = {}
+    for what, (task, rows, limit) in work.items():
+        counts[what] = 0
+        for pk in rows.values_list("pk", flat=True)[:limit]:
+            task.delay(pk)
+            counts[what] += 1
     return counts

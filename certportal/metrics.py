@@ -67,7 +67,7 @@ class BusinessCollector:
     def collect(self):
         from applications.models import Application, Notification
         from certificates.models import Certificate, DecisionDossier, SurveillanceReview
-        from certificates.tasks import MAX_ATTEMPTS
+        from certportal.pdf import MAX_RENDER_ATTEMPTS
 
         applications = GaugeMetricFamily("certportal_applications", "Applications by status", labels=["status"])
         counts = dict(Application.objects.order_by().values_list("status").annotate(n=Count("pk")))
@@ -98,7 +98,7 @@ class BusinessCollector:
         outbox.add_metric(["notification_email"], Notification.objects.filter(emailed_at__isnull=True).count())
         outbox.add_metric(
             ["certificate_pdf"],
-            Certificate.objects.filter(pdf="", pdf_attempts__lt=MAX_ATTEMPTS).count(),
+            Certificate.objects.filter(pdf="", pdf_attempts__lt=MAX_RENDER_ATTEMPTS).count(),
         )
         outbox.add_metric(
             ["decision_dossier"], DecisionDossier.objects.filter(status=DecisionDossier.Status.QUEUED).count()

@@ -68,8 +68,6 @@ REFERENCE_DATA = [
     ("applications", "0002_reference_data", "seed"),
     ("applications", "0004_seed_service_categories", "seed"),
     ("audits", "0002_indicator_set", "seed"),
-    ("certificates", "0005_daily_sweep_schedule", "create"),
-    ("certificates", "0006_redelivery_schedule", "create"),
 ]
 
 
@@ -91,12 +89,14 @@ def _reference_data_in_transactional_tests(request):
 
     from accounts.roles import sync_role_groups
     from applications.models import MaterialType
+    from certportal.jobs import sync_periodic_jobs
 
     if MaterialType.objects.exists():
         return
     for app_label, module, function in REFERENCE_DATA:
         getattr(importlib.import_module(f"{app_label}.migrations.{module}"), function)(apps, None)
     sync_role_groups(apps)
+    sync_periodic_jobs()
 
 
 # --- Security (issue 8): staff and auditors must pass a TOTP code (accounts.mfa). A test that signs someone in

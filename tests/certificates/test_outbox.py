@@ -37,3 +37,31 @@ def test_a_submission_succeeds_while_the_broker_is_down_and_the_sweep_sends_late
     assert notification.emailed_at is not None
     assert [m.to[0] for m in mail.outbox] == [applicant.email]
     assert redeliver_pending()["notifications"] == 0  # nothing twice
+
+
+def test_one_sweep_enqueues_the_lost_work_of_audits_and_certificates(decision_maker, monkeypatch, time_machine):
+    import datetime
+
+    from django.utils import timezone
+
+    from audits.models import Audit
+    from audits.tasks import render_audit_report
+    from certificates import services
+    from certificates.tasks import render_certificate_pdf
+    from tests.factories import ready_for_decision
+
+    application = ready_for_decision()
+    Audit.objects.filter(application=application).update(submitted_at=timezone.now())  # its report not rendered
+    certificate = services.grant_certification(application=application, by=decision_maker)  # its PDF message lost
+    sent = []
+    for task in (render_audit_report, render_certificate_pdf):
+        monkeypatch.setattr(task, "delay", lambda pk, name=task.name: sent.append((name, pk)))
+    assert redeliver_pending()["certificates"] == 0  # not yet stale: its own message may still be on its way
+
+    time_machine.move_to(timezone.now() + datetime.timedelta(minutes=5))
+    counts = redeliver_pending()
+    assert (counts["reports"], counts["certificates"]) == (1, 1)
+    assert sorted(sent) == [
+        ("audits.tasks.render_audit_report", application.audits.get().pk),
+        ("certificates.tasks.render_certificate_pdf", certificate.pk),
+    ]

@@ -54,3 +54,23 @@ def test_a_render_during_an_outage_fails_cleanly_and_gives_its_attempt_back(unre
     unrendered.refresh_from_db()
     assert unrendered.pdf.name == unrendered.pdf_storage_key
     assert unrendered.pdf_attempts == 1
+
+
+def test_a_dossier_built_during_an_outage_goes_back_to_the_queue(decision_maker, monkeypatch):
+    from certificates.models import DecisionDossier
+    from tests.factories import ready_for_decision
+
+    dossier = DecisionDossier.objects.create(application=ready_for_decision(), requested_by=decision_maker)
+
+    def unavailable(*args, **kwargs):
+        raise EndpointConnectionError(endpoint_url="http://s3")
+
+    monkeypatch.setattr(default_storage, "save", unavailable)
+    with pytest.raises(StorageUnavailable):  # retried by the task, then by the redelivery sweep: not failed
+        tasks.build_decision_dossier(dossier.pk)
+    dossier.refresh_from_db()
+    assert (dossier.status, dossier.progress, dossier.file.name) == (DecisionDossier.Status.QUEUED, 0, "")
+    assert tasks.build_decision_dossier.autoretry_for == TRANSIENT_ERRORS
+
+    monkeypatch.undo()
+    assert tasks.build_decision_dossier(dossier.pk) == DecisionDossier.Status.READY
