@@ -3,6 +3,10 @@
 Staff keep the admin's own sign-in form (user name and password); once the password is right, allauth's login
 pipeline takes over, so the TOTP step, the sign-in signals and the login throttling are the same as the portal's.
 An admin session that has not passed a second factor is not let in (has_permission), whatever its origin.
+
+Beside accounts/admin/, not in it: the site is built when the first app registers a ModelAdmin, which may happen
+while accounts/admin/ is being imported; built from inside that package, a second site would replace the first and
+lose the registrations made meanwhile (accounts' own).
 """
 
 from allauth.account.app_settings import EmailVerificationMethod

@@ -1,4 +1,6 @@
+from axes import apps as axes_apps
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
@@ -18,6 +20,24 @@ class AccountsConfig(AppConfig):
 
         security_log.connect()
         authenticator_added.connect(mfa.on_authenticator_added, dispatch_uid="accounts.mfa.added")
+
+
+# Two third-party apps as this project installs them (named in INSTALLED_APPS; not defaults: "accounts" there is
+# AccountsConfig).
+
+
+class AdminConfig(admin_apps.AdminConfig):
+    """django.contrib.admin with the two-factor rules of accounts.admin_site."""
+
+    default = False
+    default_site = "accounts.admin_site.AdminSite"
+
+
+class AxesConfig(axes_apps.AppConfig):
+    """django-axes (sign-in lockouts) under a translated name in the admin; the package has no zh-hans catalogue."""
+
+    default = False
+    verbose_name = _("Sign-in lockouts")
 
 
 def _sync_roles(sender, apps=None, **kwargs):

@@ -375,8 +375,8 @@ if not CELERY_BROKER_URL.startswith("filesystem://"):
 
 # --- Security hardening (issue 8): MFA, login throttling, CSP, security event log, deployment settings.
 # See README "Security" for what each control does and how to sign in to the demo.
-INSTALLED_APPS[INSTALLED_APPS.index("django.contrib.admin")] = "accounts.admin_config.AdminConfig"  # MFA-aware admin
-INSTALLED_APPS += ["allauth.mfa", "accounts.axes_config.AxesConfig", "csp"]  # django-axes, named
+INSTALLED_APPS[INSTALLED_APPS.index("django.contrib.admin")] = "accounts.apps.AdminConfig"  # MFA-aware admin
+INSTALLED_APPS += ["allauth.mfa", "accounts.apps.AxesConfig", "csp"]  # django-axes, named
 MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1, "csp.middleware.CSPMiddleware")
 MIDDLEWARE += [
     "accounts.middleware.RequireSecondFactorMiddleware",  # staff and auditors: TOTP before anything else

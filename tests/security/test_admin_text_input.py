@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.test import RequestFactory
 from django.urls import reverse
 
-from accounts.admin import UserAddForm, UserAdminForm
+from accounts.admin.users import UserAddForm, UserAdminForm
 from accounts.models import User
 from applications.models import FeeItem, FeeSchedule, Organization, ServiceCategory
 from certportal.text import CheckedTextMixin

@@ -21,7 +21,7 @@ def test_the_admin_index_is_all_chinese(client):
     text = re.sub(r"<script.*?</script>|<style.*?</style>", "", html, flags=re.S)
     english = set(re.findall(r">\s*([A-Za-z][A-Za-z ,'’\-]{2,})\s*<", text)) - ALLOWED - {admin.username}
     assert english == set()
-    assert "登录锁定" in text  # django-axes' app, named by accounts.axes_config.AxesConfig
+    assert "登录锁定" in text  # django-axes' app, named by accounts.apps.AxesConfig
 
 
 def test_the_changelist_title_reads_as_chinese(client):

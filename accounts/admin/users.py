@@ -1,3 +1,6 @@
+"""Accounts in the back office: administrators create them (the person sets the password through an
+enrolment link) and give them roles, never to an applicant organization's people."""
+
 from django import forms
 from django.apps import apps
 from django.contrib import admin, messages
@@ -6,11 +9,10 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from certportal.history import ReadOnlyMixin
 from certportal.text import CheckedTextMixin
 
-from . import enrolment, roles
-from .models import SecurityEvent, User
+from .. import enrolment, roles
+from ..models import User
 
 
 class UserAdminForm(CheckedTextMixin, auth_forms.UserChangeForm):
@@ -122,16 +124,3 @@ def _enrolment_sent_message(user) -> str:
         "email": user.email,
         "hours": enrolment.link_hours(),
     }
-
-
-@admin.register(SecurityEvent)
-class SecurityEventAdmin(ReadOnlyMixin, admin.ModelAdmin):
-    """Read-only for those with the view permission (administrators); nobody adds, changes or deletes."""
-
-    list_display = ["at", "kind", "username", "user", "ip_address", "method", "path", "object_ref", "detail"]
-    list_filter = ["kind", "at"]
-    search_fields = ["username", "ip_address", "path", "object_ref"]
-    date_hierarchy = "at"
-    list_select_related = ["user"]
-    show_full_result_count = False
-    actions = None
