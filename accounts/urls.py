@@ -1,8 +1,8 @@
 from django.urls import path
 
-from . import views
+from .views import enrolment
 
 app_name = "accounts"
 urlpatterns = [
-    path("<str:token>/", views.enrol, name="enrol"),
+    path("<str:token>/", enrolment.enrol, name="enrol"),
 ]
