@@ -1,4 +1,3 @@
-import hashlib
 import io
 import logging
 
@@ -7,10 +6,13 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 
+from certportal.pdf import RENDER_TASK_OPTIONS, render_once
 from certportal.queue import TRANSIENT_ERRORS
+from certportal.storage_errors import transient_storage_errors
+
+from .models import Audit
 
 logger = logging.getLogger(__name__)
-MAX_REPORT_ATTEMPTS = 3
 
 
 def _store_once(key: str, data: bytes) -> str:
@@ -37,8 +39,8 @@ def make_photo_derivatives(photo_id: int) -> str:
     photo = AuditPhoto.objects.get(pk=photo_id)
     if photo.status == AuditPhoto.Status.READY:
         return "exists"
-    with photo.original.open("rb") as source:
-        data = source.read()  # storage trouble (OSError) here is retried; at most MAX_UPLOAD_SIZE bytes
+    with transient_storage_errors(), photo.original.open("rb") as source:
+        data = source.read()  # a storage outage here is retried; at most MAX_UPLOAD_SIZE bytes
     try:
         made = make_derivatives(io.BytesIO(data))
     except Exception:  # Pillow raises many kinds of error (its OSError subclasses too) on undecodable input
@@ -46,69 +48,26 @@ def make_photo_derivatives(photo_id: int) -> str:
         photo.status = AuditPhoto.Status.FAILED
         photo.save(update_fields=["status"])
         return "failed"
-    picture = _store_once(photo.storage_key("picture"), made.picture)
-    thumbnail = _store_once(photo.storage_key("thumb"), made.thumbnail)
+    with transient_storage_errors():
+        picture = _store_once(photo.storage_key("picture"), made.picture)
+        thumbnail = _store_once(photo.storage_key("thumb"), made.thumbnail)
     with transaction.atomic():
         done = photo.record_derivatives(derivative=picture, thumbnail=thumbnail, width=made.width, height=made.height)
     return "made" if done else "exists"
 
 
-@shared_task(
-    acks_late=True,
-    reject_on_worker_lost=True,
-    soft_time_limit=30,
-    time_limit=60,
-    autoretry_for=TRANSIENT_ERRORS,
-    retry_backoff=True,
-    max_retries=5,
-)
+@shared_task(**RENDER_TASK_OPTIONS)
 def render_audit_report(audit_id: int) -> str:
     """Render and store the submitted audit's report PDF once; safe to run twice or after a crash."""
-    from .models import Audit
+    from .report import render_report
 
-    with transaction.atomic():
-        audit = Audit.objects.select_for_update().get(pk=audit_id)
-        if audit.report_pdf or not audit.is_reported:
-            return "exists" if audit.report_pdf else "not-submitted"
-        # Count starts, so a render that kills its worker (e.g. out of memory) is not requeued forever.
-        audit.report_attempts += 1
-        audit.save(update_fields=["report_attempts"])
-    if audit.report_attempts > MAX_REPORT_ATTEMPTS:
-        logger.error("audit %s: report PDF not rendered after %d attempts", audit_id, MAX_REPORT_ATTEMPTS)
-        return "gave-up"
-    key = audit.report_storage_key
-    if default_storage.exists(key):
-        with default_storage.open(key, "rb") as f:
-            data = f.read()
-    else:
-        from .report import render_report
-
-        data = render_report(audit)
-        key = default_storage.save(key, ContentFile(data))
-    with transaction.atomic():
-        recorded = audit.record_report_pdf(key, hashlib.sha256(data).hexdigest())
-    return "rendered" if recorded else "exists"
-
-
-@shared_task(acks_late=True, soft_time_limit=120, time_limit=180)
-def redeliver_pending() -> dict:
-    """The outbox sweep for audits: photos still waiting for derivatives, submitted reports without their PDF.
-    Both tasks are idempotent, so an item that was merely slow is done once all the same."""
-    from django.utils import timezone
-
-    from .models import Audit, AuditPhoto
-
-    stale = timezone.now() - timezone.timedelta(minutes=2)
-    counts = {"photos": 0, "reports": 0}
-    photos = AuditPhoto.objects.filter(status=AuditPhoto.Status.PROCESSING, uploaded_at__lt=stale)
-    for pk in photos.values_list("pk", flat=True)[:1000]:
-        counts["photos"] += make_photo_derivatives.delay(pk) is not None
-    reports = Audit.objects.filter(
-        status__in=Audit.REPORTED_STATES,
-        report_pdf="",
-        report_attempts__lt=MAX_REPORT_ATTEMPTS,
-        submitted_at__lt=stale,
+    return render_once(
+        Audit,
+        audit_id,
+        file_field="report_pdf",
+        attempts_field="report_attempts",
+        storage_key="report_storage_key",
+        render=render_report,
+        record=Audit.record_report_pdf,
+        ready=lambda audit: audit.is_reported,
     )
-    for pk in reports.values_list("pk", flat=True)[:200]:
-        counts["reports"] += render_audit_report.delay(pk) is not None
-    return counts

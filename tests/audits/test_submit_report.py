@@ -237,7 +237,7 @@ def test_lost_work_is_enqueued_again(audit, lead, time_machine):
     from django.core.files.base import ContentFile
     from django.utils import timezone
 
-    from audits.tasks import redeliver_pending
+    from certificates.tasks import redeliver_pending  # the one outbox sweep, for every app
 
     score_all(audit, by=lead)
     services.submit_audit_report(audit=audit, by=lead)  # the render message was "lost": no on_commit here
@@ -247,8 +247,36 @@ def test_lost_work_is_enqueued_again(audit, lead, time_machine):
     photo.original.save(photo.storage_key("original"), ContentFile(b"broken"), save=False)
     photo.save()
     time_machine.move_to(timezone.now() + datetime.timedelta(minutes=5))
-    assert redeliver_pending() == {"photos": 1, "reports": 1}
+    counts = redeliver_pending()
+    assert (counts["photos"], counts["reports"]) == (1, 1)
     audit.refresh_from_db()
     photo.refresh_from_db()
     assert audit.report_pdf and photo.status == AuditPhoto.Status.FAILED
-    assert redeliver_pending() == {"photos": 0, "reports": 0}
+    counts = redeliver_pending()
+    assert (counts["photos"], counts["reports"]) == (0, 0)
+
+
+def test_a_report_render_during_a_storage_outage_fails_cleanly_and_gives_its_attempt_back(audit, lead, monkeypatch):
+    from botocore.exceptions import EndpointConnectionError
+    from django.core.files.storage import default_storage
+
+    from certportal.queue import TRANSIENT_ERRORS
+    from certportal.storage_errors import StorageUnavailable
+
+    score_all(audit, by=lead)
+    services.submit_audit_report(audit=audit, by=lead)  # its render message is not run here (no on_commit)
+
+    def unavailable(*args, **kwargs):
+        raise EndpointConnectionError(endpoint_url="http://s3")
+
+    monkeypatch.setattr(default_storage, "save", unavailable)
+    with pytest.raises(StorageUnavailable):  # an OSError: the task retries it
+        render_audit_report(audit.pk)
+    audit.refresh_from_db()
+    assert (audit.report_pdf.name, audit.report_attempts) == ("", 0)
+    assert render_audit_report.autoretry_for == TRANSIENT_ERRORS
+
+    monkeypatch.undo()
+    assert render_audit_report(audit.pk) == "rendered"
+    audit.refresh_from_db()
+    assert audit.report_pdf.name == audit.report_storage_key and audit.report_attempts == 1
