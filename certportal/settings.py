@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "applications",
     "audits",
     "certificates",
+    "staff",  # the staff dashboard, above the apps
 ]
 
 MIDDLEWARE = [

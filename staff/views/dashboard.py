@@ -1,7 +1,4 @@
-"""The staff dashboard: where the work stands today, across applications, payments, audits and surveillance.
-
-It lives here, above the apps, because it reads all of them (applications never imports audits or certificates).
-"""
+"""The staff dashboard: where the work stands today, across applications, payments, audits and surveillance."""
 
 import datetime
 

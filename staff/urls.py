@@ -1,0 +1,10 @@
+from django.contrib import admin
+from django.urls import path
+
+from .views import dashboard
+
+# Under admin/, with the admin's sign-in and second factor (admin_view); named without a namespace, as the admin's
+# templates link to it.
+urlpatterns = [
+    path("dashboard/", admin.site.admin_view(dashboard.dashboard), name="staff_dashboard"),
+]
