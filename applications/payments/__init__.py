@@ -3,89 +3,22 @@
 A provider starts a payment by sending the applicant somewhere (`start` returns the URL) and later hears back
 from its bank through a server-to-server callback (`handle_callback`). `record_paid_event` is the one place
 where a provider's "paid" event confirms a Payment: once per event id, whatever the provider sends twice.
+The interface is in provider.py; each provider has its own module and is listed in PROVIDERS.
 """
 
-from dataclasses import dataclass
-from decimal import Decimal
-
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.utils.translation import gettext_lazy as _
 
-from certportal.workflow import TransitionError
+from .provider import Provider
+from .sandbox import SandboxProvider
 
-from ..models import Payment, PaymentEvent
-
-
-@dataclass(frozen=True)
-class CallbackResult:
-    status_code: int
-    message: str
-
-
-class Provider:
-    name = ""
-    label = _("Online payment")
-
-    def start(self, payment: Payment, request) -> str:
-        """Prepare the payment with the provider; return the URL to send the applicant to."""
-        raise NotImplementedError
-
-    def handle_callback(self, request) -> CallbackResult:
-        """Verify and apply one callback from the provider."""
-        raise NotImplementedError
-
-
-_registry: dict[str, Provider] = {}
-
-
-def register(provider_class: type[Provider]) -> type[Provider]:
-    _registry[provider_class.name] = provider_class()
-    return provider_class
+# Every provider the portal has, by name; PAYMENT_PROVIDERS switches them on.
+PROVIDERS: dict[str, Provider] = {provider.name: provider for provider in [SandboxProvider()]}
 
 
 def enabled() -> list[Provider]:
-    return [_registry[name] for name in settings.PAYMENT_PROVIDERS if name in _registry]
+    return [PROVIDERS[name] for name in settings.PAYMENT_PROVIDERS if name in PROVIDERS]
 
 
 def get(name: str) -> Provider | None:
-    """The provider called `name` if it is registered and switched on in settings, else None."""
-    return _registry.get(name) if name in settings.PAYMENT_PROVIDERS else None
-
-
-@transaction.atomic
-def record_paid_event(
-    *, provider: str, method: str, event_id: str, reference: str, amount: Decimal, payload: dict
-) -> PaymentEvent:
-    """Confirm the payment `reference` for a provider's paid event. A replayed event changes nothing.
-
-    The event row and the confirmation commit together, so an event is either fully applied or not seen.
-    """
-    try:
-        with transaction.atomic():
-            event = PaymentEvent.objects.create(
-                provider=provider, event_id=event_id, payload=payload, result=PaymentEvent.Result.IGNORED
-            )
-    except IntegrityError:  # the unique (provider, event_id) row exists: this event was handled before
-        return PaymentEvent.objects.get(provider=provider, event_id=event_id)
-    payment = Payment.objects.filter(reference=reference).select_related("application").first()
-    event.payment = payment
-    if payment is None:
-        event.detail = "unknown payment reference"
-    elif amount != payment.amount:
-        event.detail = f"amount {amount} does not match {payment.amount}"
-    else:
-        try:
-            with transaction.atomic():
-                payment.method = method
-                payment.save(update_fields=["method"])
-                payment.confirm(by=None)
-        except TransitionError as error:
-            event.detail = str(error.message)[:300]
-        else:
-            event.result = PaymentEvent.Result.CONFIRMED
-    event.save(update_fields=["payment", "result", "detail"])
-    return event
-
-
-from . import sandbox  # noqa: E402, F401  (registers the sandbox provider)
+    """The provider called `name` if the portal has it and settings switch it on, else None."""
+    return PROVIDERS.get(name) if name in settings.PAYMENT_PROVIDERS else None

@@ -1,23 +1,20 @@
 """The applicant portal's pages, one module per subject. Shared fetch helpers live here."""
 
 from django.contrib import messages
+from django.db.models import Prefetch, prefetch_related_objects
 from django.shortcuts import get_object_or_404, redirect
 
 from ..models import Application, Membership
+from ..permissions import membership_of
 
 
 def load_membership(request) -> Membership | None:
-    """The user's membership with its organization, in one query, cached on the user for the request."""
+    """The user's membership with its organization, in one query; user.membership then answers without another."""
     user = request.user
     if not user.is_authenticated:
         return None
-    if "membership" not in user._state.fields_cache:
-        membership = Membership.objects.select_related("organization").filter(user=user).first()
-        if membership is None:
-            user._state.fields_cache["membership"] = None
-        else:
-            user.membership = membership  # fills Django's cache of the reverse one-to-one
-    return user._state.fields_cache["membership"]
+    prefetch_related_objects([user], Prefetch("membership", queryset=Membership.objects.select_related("organization")))
+    return membership_of(user)
 
 
 def get_application(request, pk: int, *related) -> Application:

@@ -1,0 +1,66 @@
+"""What every online payment provider is: `start` sends the applicant to the provider, `handle_callback` hears
+back from its bank, and `record_paid_event` is the one place where a "paid" event confirms a Payment."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy as _
+
+from certportal.workflow import TransitionError
+
+from ..models import Payment, PaymentEvent
+
+
+@dataclass(frozen=True)
+class CallbackResult:
+    status_code: int
+    message: str
+
+
+class Provider:
+    name = ""
+    label = _("Online payment")
+
+    def start(self, payment: Payment, request) -> str:
+        """Prepare the payment with the provider; return the URL to send the applicant to."""
+        raise NotImplementedError
+
+    def handle_callback(self, request) -> CallbackResult:
+        """Verify and apply one callback from the provider."""
+        raise NotImplementedError
+
+
+@transaction.atomic
+def record_paid_event(
+    *, provider: str, method: str, event_id: str, reference: str, amount: Decimal, payload: dict
+) -> PaymentEvent:
+    """Confirm the payment `reference` for a provider's paid event. A replayed event changes nothing.
+
+    The event row and the confirmation commit together, so an event is either fully applied or not seen.
+    """
+    try:
+        with transaction.atomic():
+            event = PaymentEvent.objects.create(
+                provider=provider, event_id=event_id, payload=payload, result=PaymentEvent.Result.IGNORED
+            )
+    except IntegrityError:  # the unique (provider, event_id) row exists: this event was handled before
+        return PaymentEvent.objects.get(provider=provider, event_id=event_id)
+    payment = Payment.objects.filter(reference=reference).select_related("application").first()
+    event.payment = payment
+    if payment is None:
+        event.detail = "unknown payment reference"
+    elif amount != payment.amount:
+        event.detail = f"amount {amount} does not match {payment.amount}"
+    else:
+        try:
+            with transaction.atomic():
+                payment.method = method
+                payment.save(update_fields=["method"])
+                payment.confirm(by=None)
+        except TransitionError as error:
+            event.detail = str(error.message)[:300]
+        else:
+            event.result = PaymentEvent.Result.CONFIRMED
+    event.save(update_fields=["payment", "result", "detail"])
+    return event
