@@ -1,3 +1,4 @@
+import datetime
 import logging
 
 from celery import shared_task
@@ -79,7 +80,7 @@ def redeliver_pending() -> dict:
     from audits.models import Audit, AuditPhoto
     from audits.tasks import make_photo_derivatives, render_audit_report
 
-    stale = timezone.now() - timezone.timedelta(minutes=2)
+    stale = timezone.now() - datetime.timedelta(minutes=2)
     unsent_invitations = Invitation.objects.pending().filter(emailed_at__isnull=True, created_at__lt=stale)
     unrendered_reports = Audit.objects.filter(
         status__in=Audit.REPORTED_STATES,

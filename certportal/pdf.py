@@ -12,6 +12,7 @@ import logging
 import mimetypes
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any, TypeVar
 from urllib.parse import unquote, urlparse
 
 from django.contrib.staticfiles import finders
@@ -98,7 +99,7 @@ def harfbuzz_subset_available() -> bool:
 MAX_RENDER_ATTEMPTS = 3  # starts of a render (a crash counts); the redelivery sweep leaves a row alone after these
 
 # The Celery options of the tasks that render and store files.
-RENDER_TASK_OPTIONS = {
+RENDER_TASK_OPTIONS: dict[str, Any] = {
     "acks_late": True,
     "reject_on_worker_lost": True,
     "soft_time_limit": 30,
@@ -123,16 +124,19 @@ def storage_outage_gives_back(give_back: Callable[[], None]) -> Iterator[None]:
         raise
 
 
+Row = TypeVar("Row", bound=models.Model)
+
+
 def render_once(
-    model: type[models.Model],
+    model: type[Row],
     pk: int,
     *,
     file_field: str,
     attempts_field: str,
     storage_key: str,
-    render: Callable[[models.Model], bytes],
-    record: Callable[[models.Model, str, str], bool],
-    ready: Callable[[models.Model], bool] | None = None,
+    render: Callable[[Row], bytes],
+    record: Callable[[Row, str, str], bool],
+    ready: Callable[[Row], bool] | None = None,
 ) -> str:
     """Render and store one row's PDF once; safe to run twice, concurrently or after a crash.
 
@@ -159,7 +163,7 @@ def render_once(
     return "rendered" if recorded else "exists"
 
 
-def _render_or_reuse(row: models.Model, key: str, render: Callable[[models.Model], bytes]) -> tuple[str, bytes]:
+def _render_or_reuse(row: Row, key: str, render: Callable[[Row], bytes]) -> tuple[str, bytes]:
     if default_storage.exists(key):  # an earlier attempt stored it but died before recording it
         logger.info("%s %s: PDF found in storage, not rendered again", type(row).__name__, row.pk)
         with default_storage.open(key, "rb") as f:
