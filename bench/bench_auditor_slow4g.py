@@ -12,9 +12,9 @@ import statistics
 import sys
 import time
 
-from _setup import django_setup, report
+from _setup import django_setup, report, sized
 
-RUNS = int(os.environ.get("BENCH_SLOW4G_RUNS", 5))
+RUNS = int(os.environ.get("BENCH_SLOW4G_RUNS", sized(5, 1)))
 CHROMIUM = "/usr/bin/chromium"
 SLOW_4G = {
     "offline": False,

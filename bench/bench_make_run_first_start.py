@@ -13,6 +13,9 @@ on a root that never ran it.
 Elsewhere (not root, no debootstrap), from a fresh clone into a temporary folder on this machine, with this
 machine's system packages and pip cache: `bench: make_run_first_start_fresh_clone = <s> s`.
 
+BENCH_SMOKE=1 (CI): `make run` in this checkout, with its virtualenv, and a temporary CERTPORTAL_VAR_DIR (a new
+database, broker folder and private files), so not a first start: `bench: make_run_start_smoke = <s> s`.
+
 It runs in a pseudo-terminal, as in a person's, and prints how long each step took (apt, pip, migrate, seed_demo,
 the processes' start). Then Ctrl-C, as a person would: `bench: make_run_stop = <s> s`; make's exit status must be 0
 and its output hold no ERROR line. The root's mounts are taken down and the temporary root removed.
@@ -28,7 +31,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _setup import ROOT, free_port, report
+from _setup import ROOT, SMOKE, free_port, report
 
 sys.path.insert(0, str(ROOT))
 from tests.terminal import Terminal  # noqa: E402
@@ -195,7 +198,18 @@ def on_fresh_clone() -> bool:
         )
 
 
+def in_this_checkout() -> bool:
+    with tempfile.TemporaryDirectory(prefix="certportal-start-smoke-") as tmp:
+        port = free_port()
+        env = {"HOME": os.environ.get("HOME", tmp), "PATH": os.environ.get("PATH", PATH), "TERM": "dumb"}
+        env["CERTPORTAL_VAR_DIR"] = tmp
+        return first_start(["make", "-C", str(ROOT), "run", f"PORT={port}"], env, port, "make_run_start_smoke")
+
+
 def main() -> int:
+    if SMOKE:
+        print("bench_make_run_first_start: smoke run, make run in this checkout with a temporary var folder")
+        return 0 if in_this_checkout() else 1
     given = os.environ.get("BENCH_BARE_ROOT")
     is_root = os.geteuid() == 0
     can_build = is_root and (shutil.which("debootstrap") or shutil.which("apt-get")) and shutil.which("chroot")

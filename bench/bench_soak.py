@@ -36,19 +36,20 @@ import threading
 import time
 from pathlib import Path
 
-from _setup import ROOT, free_port, percentile, report
+from _setup import ROOT, free_port, percentile, report, signed_in_client, sized
 
+# BENCH_SMOKE=1: a 15 s soak with 2 s windows and 1 s outages, for CI (the same users, restarts and findings).
 FULL_SECONDS = 900
-SECONDS = int(os.environ.get("SOAK_SECONDS", FULL_SECONDS))
+SECONDS = int(os.environ.get("SOAK_SECONDS", sized(FULL_SECONDS, 15)))
 APPLICANTS = int(os.environ.get("SOAK_APPLICANTS", 3))
 PAUSE = float(os.environ.get("SOAK_PAUSE", 0.2))  # seconds between two requests of one user
-DURING = 30  # seconds after a restart counted as "during" it (and 2 s before: requests in flight)
-WARM_UP = 10  # first seconds, not counted in "before" (templates, translations, connections)
+DURING = sized(30, 2)  # seconds after a restart counted as "during" it (and 2 s before: requests in flight)
+WARM_UP = sized(10, 1)  # first seconds, not counted in "before" (templates, translations, connections)
 DRAIN_SECONDS = 240  # for the queue to empty and the outbox sweep to send what a broker outage left behind
-SWEEP_EVERY = 20
+SWEEP_EVERY = sized(20, 5)
 # How long each service stays down when restarted: a production PostgreSQL's restart (shutdown checkpoint, start-up)
 # or a Redis loading its append-only file takes seconds, not the fraction of one an empty one here needs.
-DOWN_SECONDS = float(os.environ.get("SOAK_DOWN_SECONDS", 5))
+DOWN_SECONDS = float(os.environ.get("SOAK_DOWN_SECONDS", sized(5, 1)))
 DATABASE = "certportal_soak"
 
 
@@ -303,7 +304,6 @@ def seed() -> dict:
 
     from django.conf import settings
     from django.contrib.auth.models import Group
-    from django.test import Client
 
     from accounts.models import User
     from applications import uscc
@@ -312,15 +312,7 @@ def seed() -> dict:
     from certificates.services import grant_certification
 
     def cookie_of(user, backend=None) -> str:
-        client = Client()
-        client.force_login(user, backend=backend)
-        if user.is_staff:  # a completed sign-in with the second factor (as bench/_setup.signed_in_client)
-            from allauth.account.authentication import AUTHENTICATION_METHODS_SESSION_KEY
-
-            session = client.session
-            session[AUTHENTICATION_METHODS_SESSION_KEY] = [{"method": "mfa", "at": time.time(), "type": "totp"}]
-            session["account_authentication_methods_user"] = str(user.pk)
-            session.save()
+        client = signed_in_client(user, backend)
         return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
 
     def organization(n: int) -> Organization:
@@ -534,7 +526,7 @@ def run(workdir: Path, postgres: Postgres, redis: Redis) -> None:
         report(f"soak_{name}_error_rate_during", 100 * during[1] / max(during[0], 1), "%")
         report(f"soak_{name}_error_rate_after", 100 * after[1] / max(after[0], 1), "%")
         report(f"soak_{name}_recovery", recovery(load, event, until), "s")
-    report("soak_p95_before", percentile(before[2], 95), "ms")
+    report("soak_p95_before", percentile(before[2] or [0.0], 95), "ms")
     last = window(load, events["redis"] + DURING, end)
     report("soak_p95_after", percentile(last[2] or [0.0], 95), "ms")
     for kind in sorted({r[1] for r in load.requests}):

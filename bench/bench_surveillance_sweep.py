@@ -8,7 +8,7 @@ import datetime
 import random
 import time
 
-from _setup import django_setup, report
+from _setup import django_setup, report, sized
 
 django_setup()
 
@@ -22,8 +22,8 @@ from certificates import surveillance  # noqa: E402
 from certificates.models import Certificate, Decision, SurveillanceReview  # noqa: E402
 from certportal.dates import add_months  # noqa: E402
 
-N = 100_000
-CHUNK = 5_000
+N = sized(100_000, 500)
+CHUNK = min(N, 5_000)
 
 
 def code(n: int) -> str:
