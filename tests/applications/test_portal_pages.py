@@ -9,10 +9,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from applications import notifications
-from applications.models import AccessRequest, Application, Notification
+from applications.models import AccessRequest, Application, MaterialItem, Notification
 from applications.views import load_membership
 from applications.views.dashboard import PAGE_SIZE
-from tests.factories import ApplicationFactory, MaterialItem, MembershipFactory, UserFactory, in_state
+from tests.factories import ApplicationFactory, MembershipFactory, UserFactory, in_state
 
 from .portal import draft_of
 
