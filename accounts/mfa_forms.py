@@ -9,7 +9,7 @@ from . import mfa, security_log
 from .models import SecurityEvent
 
 
-class LockMixin:
+class LockMixin(allauth_forms.BaseAuthenticateForm):
     def clean_code(self) -> str:
         until = mfa.locked_until(self.user)
         if until is not None:

@@ -78,7 +78,7 @@ class Row:
                 "%(nonconforming)d of %(samples)d samples nonconforming: the %(count)d nonconformities on this item "
                 "count among them.",
                 count,
-            ) % {"nonconforming": self.effective_nonconforming, "samples": self.score.sample_size, "count": count}
+            ) % {"nonconforming": self.effective_nonconforming, "samples": self.item.sample_size, "count": count}
         return ngettext(
             "0: nonconformity on this item, which loses its full points.",
             "0: %(count)d nonconformities on this item, which loses its full points.",
@@ -103,7 +103,7 @@ class Row:
                 % names
             )
         if self.is_proportional:
-            if s.sample_size >= count:
+            if (s.sample_size or 0) >= count:  # proportional: samples were checked
                 return ""
             return ngettext(
                 "%(code)s %(name)s has %(count)d nonconformity but only %(samples)d samples checked: "

@@ -6,6 +6,8 @@ force, ended or still to start. Audit planning refuses an auditor with any tie (
 decision guards refuse a decision-maker with any.
 """
 
+import datetime
+
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -34,7 +36,9 @@ def _memberships(user, organization: Organization) -> list[str]:
             % {**names, "role": current.get_role_display(), "date": _day(current.created_at)}
         )
     versions = Membership.history.filter(user_id=user.pk).order_by("history_date", "history_id")
-    ended = {}  # membership id → when it stopped being in this organization (None: not known)
+    ended: dict[
+        int, datetime.datetime | None
+    ] = {}  # membership id → when it stopped being in this organization (None: not known)
     for version in versions:
         in_organization = version.organization_id == organization.pk and version.history_type != "-"
         if in_organization:

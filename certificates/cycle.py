@@ -60,6 +60,7 @@ def reschedule_after(review: SurveillanceReview, *, by) -> None:
         .exclude(status=SurveillanceReview.Status.COMPLETED)
         .order_by("sequence")
     )
+    assert review.audit is not None  # a review is completed only once its audit is scheduled
     dates = due_dates(review.audit.planned_end, review.certificate.expires_on, len(following))
     for later, due in zip(following, dates, strict=True):
         if later.due_date == due:

@@ -178,6 +178,7 @@ def complete_surveillance(*, review: SurveillanceReview, by, outcome: str, reaso
 
         review.complete(by=by, outcome=outcome, reason=reason, apply=apply)
         cycle.reschedule_after(review, by=by)
+        assert review.audit is not None  # "complete" starts from "scheduled", which set the audit
         review.audit.close(by=by, reason=outcome)
 
 

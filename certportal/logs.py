@@ -11,6 +11,8 @@ and id. Secrets never reach a line: see `redact`.
 import contextvars
 import re
 import uuid
+from collections.abc import Mapping
+from typing import Any
 
 import structlog
 from celery.signals import before_task_publish, task_postrun, task_prerun
@@ -130,7 +132,7 @@ def _request_id_into_the_message(headers=None, **kwargs):
         headers.setdefault("request_id", request_id)
 
 
-_task_context: dict[str, dict] = {}
+_task_context: dict[str, Mapping[str, contextvars.Token[Any]]] = {}
 
 
 @task_prerun.connect

@@ -64,10 +64,10 @@ class TextValidator:
         self.field, self.name = field, name
 
     def __call__(self, value) -> None:
-        check_text(value, label=self.field.label or pretty_name(self.name), multiline=is_multiline(self.field))
+        check_text(value, label=str(self.field.label or pretty_name(self.name)), multiline=is_multiline(self.field))
 
 
-class CheckedTextMixin:
+class CheckedTextMixin(forms.BaseForm):
     """Put first in a form's bases: every text field refuses the characters above, and multi-line text is stored
     with LF line breaks.
 

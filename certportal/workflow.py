@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from django.core.exceptions import ObjectDoesNotExist
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.functional import lazy
 from django.utils.translation import gettext as _
@@ -256,10 +256,16 @@ class Change:
     context: dict = field(default_factory=dict)
 
 
-class WorkflowMixin:
+class WorkflowMixin(models.Model):
     """`perform` and the questions pages ask, for a model with a `status` field and a `WORKFLOW` table."""
 
+    # Each workflow model declares these: its table, its status field and that field's choices.
     WORKFLOW: Workflow
+    status: str
+    Status: type[models.TextChoices]
+
+    class Meta:
+        abstract = True
 
     def status_label(self, value: str) -> str:
         return choice_label(type(self).Status, value)
@@ -336,7 +342,9 @@ class WorkflowMixin:
     def _lock_status(self) -> str:
         # Re-read the status under a row lock so two people acting at once cannot both move it (PostgreSQL
         # FOR UPDATE; SQLite serialises writers with IMMEDIATE transactions).
-        current = type(self)._base_manager.select_for_update().values_list("status", flat=True).get(pk=self.pk)
+        # (the concrete model's manager: the abstract base itself has no status field to look up)
+        model: type[models.Model] = type(self)
+        current: str = model._base_manager.select_for_update().values_list("status", flat=True).get(pk=self.pk)
         self.status = current
         return current
 

@@ -134,10 +134,11 @@ class Application(WorkflowMixin, models.Model):
     def get_absolute_url(self) -> str:
         return reverse("applications:detail", args=[self.pk])
 
-    def get_status_display(self) -> str:
+    # Django generates get_FOO_display only when the model has none; django-stubs adds it regardless.
+    def get_status_display(self) -> str:  # type: ignore[no-redef]
         return choice_label(self.Status, self.status)
 
-    def get_kind_display(self) -> str:
+    def get_kind_display(self) -> str:  # type: ignore[no-redef]
         return choice_label(self.Kind, self.kind)
 
     @property
@@ -204,6 +205,7 @@ class Application(WorkflowMixin, models.Model):
         for name in self.REQUIRED_FORM_FIELDS:
             if getattr(self, name) in (None, ""):
                 field = self._meta.get_field(name)
+                assert isinstance(field, models.Field)  # a model field, not a relation's reverse side
                 problems.append(gettext("The form field “%(field)s” is empty.") % {"field": field.verbose_name})
         for item in self.material_items.filter(material_type__required=True).select_related("material_type"):
             if item.status in (item.Status.MISSING, item.Status.REJECTED):

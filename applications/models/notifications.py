@@ -75,19 +75,20 @@ class Notification(models.Model):
 
     def subject(self) -> str:
         with translation.override(self.user.language):
-            if self.kind == self.Kind.STATUS_CHANGED and self.application_id:
+            application = self.application
+            if self.kind == self.Kind.STATUS_CHANGED and application is not None:
                 from .applications import Application
 
                 return gettext("Application %(ref)s: %(status)s") % {
-                    "ref": self.application.reference,
+                    "ref": application.reference,
                     "status": Application.Status(self.status).label,
                 }
             event = str(self.get_kind_display())
             if self.detail:
                 event = f"{event}: {self.detail}"
-            if self.application_id:
+            if application is not None:
                 return gettext("Application %(ref)s: %(status)s") % {
-                    "ref": self.application.reference,
+                    "ref": application.reference,
                     "status": event,
                 }
             return event
@@ -95,5 +96,6 @@ class Notification(models.Model):
     def url(self) -> str:
         """Where the e-mail sends the reader: the application, or the portal's start page, which shows what to
         do about invitations, access requests …"""
-        path = self.application.get_absolute_url() if self.application_id else reverse("applications:dashboard")
+        application = self.application
+        path = application.get_absolute_url() if application is not None else reverse("applications:dashboard")
         return settings.SITE_URL + path

@@ -124,7 +124,7 @@ class Audit(WorkflowMixin, models.Model):
         """Lock the row and check that the form is open (every score, finding and photo goes through here)."""
         current = type(self).objects.select_for_update().values_list("status", flat=True).get(pk=self.pk)
         if current != self.Status.IN_PROGRESS:
-            raise AuditLocked(self.Status(current).label)
+            raise AuditLocked(str(self.Status(current).label))
 
     @alters_data
     def start(self, *, by) -> None:

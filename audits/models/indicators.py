@@ -69,7 +69,7 @@ class IndicatorSet(models.Model):
             version=IndicatorSet.next_version(self.standard_edition),
             has_placeholder_points=self.has_placeholder_points,
         )
-        new_pk = {}
+        new_pk: dict[int | None, int] = {}
         for indicator in self.indicators.order_by("level", "order", "pk"):
             old_pk, parent_id = indicator.pk, indicator.parent_id
             indicator.pk, indicator.id, indicator.indicator_set = None, None, copy

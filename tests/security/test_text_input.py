@@ -23,7 +23,11 @@ S = Application.Status
 BAD = ["\x00", "\x0b", "\x1b", "\x7f", "\x85", "\u2028", "\u2029", "\u202e", "\ufeff"]
 PROJECT_PACKAGES = ["accounts", "applications", "audits", "certificates", "certportal"]
 # Forms whose only text is a one-time code checked against the authenticator and never stored or shown.
-EXEMPT = {"accounts.mfa_forms.AuthenticateForm", "accounts.mfa_forms.ReauthenticateForm"}
+EXEMPT = {
+    "accounts.mfa_forms.LockMixin",
+    "accounts.mfa_forms.AuthenticateForm",
+    "accounts.mfa_forms.ReauthenticateForm",
+}
 
 
 def _import_everything():
