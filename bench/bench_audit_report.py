@@ -1,14 +1,15 @@
 """Audit report PDF: a 10-page report with 20 photos (derivatives made as the Celery task makes them).
 Prints the p50 render time over several renders after a warm-up (goal ≤ 3000 ms), the page count and size.
 
-BENCH_RUNS (default 7) sets the number of timed renders; BENCH_SAVE_PDF=path keeps the last PDF to look at."""
+BENCH_RUNS (default 7) sets the number of timed renders; BENCH_SAVE_PDF=path keeps the last PDF to look at;
+BENCH_SMOKE=1 renders a 2-photo report once, through the same code."""
 
 import io
 import os
 import statistics
 import time
 
-from _setup import django_setup, percentile, report
+from _setup import django_setup, percentile, report, sized
 
 django_setup()
 
@@ -23,8 +24,8 @@ from audits.imaging import make_derivatives  # noqa: E402
 from audits.models import Audit, AuditPhoto, ItemScore, Nonconformity  # noqa: E402
 from audits.report import render_report  # noqa: E402
 
-RUNS = int(os.environ.get("BENCH_RUNS", "7"))
-PHOTOS = 20
+RUNS = int(os.environ.get("BENCH_RUNS", sized(7, 1)))
+PHOTOS = sized(20, 2)
 NOTE = (
     "抽查了 {n} 份服务记录、培训档案与投诉台账，现场询问了维修工程师与客服人员。"
     "记录基本完整，个别记录缺少顾客签字；回访记录与工单系统一致。"
