@@ -5,36 +5,39 @@ a payment and its receipt), awaiting decision (with a reported audit: report PDF
 evidence, a photo) and certified (certificate with its PDF); an audit in progress; an invitation, an access
 request and a notification. Each organization's audits have their own lead auditor, so B's lead is "an auditor
 not assigned" to A. A decision-maker sat on A's audit team. Objects are put straight into their states (setup
-shortcuts, as tests/factories.py does); the transitions have their own tests.
+shortcuts, as tests/factories does); the transitions have their own tests.
 """
 
-import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.core.files.base import ContentFile
-from django.utils import timezone
 
 from applications.models import (
     AccessRequest,
     Application,
     Invitation,
-    MaterialFile,
     MaterialType,
     Membership,
     Notification,
 )
 from applications.payments import sandbox
-from audits.models import Audit, AuditPhoto, AuditTeamMember, CorrectiveAction, EvidenceFile, Nonconformity
+from audits.models import Audit, AuditTeamMember, Nonconformity
 from certificates import services as certificate_services
-from certificates.models import DecisionDossier
 from tests.applications import samples
 from tests.factories import (
     AuditFactory,
     AuditorProfileFactory,
+    AuditPhotoFactory,
+    AuditTeamMemberFactory,
+    DecisionDossierFactory,
+    EvidenceFileFactory,
+    MaterialFileFactory,
     MembershipFactory,
+    NonconformityFactory,
+    NotificationFactory,
     UserFactory,
     in_state,
     ready_for_decision,
@@ -138,18 +141,8 @@ def _applications(org, reviewer, decider):
     org.payment = org.accepted.payments.get()
     org.payment.upload_receipt(ContentFile(samples.pdf()), by=owner, original_name="receipt.pdf", extension=".pdf")
     org.deciding = in_state(S.AWAITING_DECISION, organization=organization, grade="four_star", score=Decimal("91.5"))
-    org.deciding_file = MaterialFile(
-        item=org.deciding.material_items.first(),
-        version=1,
-        original_name="plan.pdf",
-        content_type="application/pdf",
-        size=10,
-        sha256="0" * 64,
-        uploaded_by=owner,
-    )
-    org.deciding_file.file.save("plan.pdf", ContentFile(samples.pdf()), save=True)
-    org.dossier = DecisionDossier(application=org.deciding, requested_by=decider, status=DecisionDossier.Status.READY)
-    org.dossier.file.save("dossier.zip", ContentFile(b"PK\x05\x06" + b"\0" * 18), save=True)
+    org.deciding_file = MaterialFileFactory(item=org.deciding.material_items.first(), uploaded_by=owner)
+    org.dossier = DecisionDossierFactory(application=org.deciding, requested_by=decider)
     certified = ready_for_decision(organization=organization, grade="four_star", score=Decimal("92"))
     org.certificate = certificate_services.grant_certification(application=certified, by=decider)
     org.certificate.pdf.save("certificate.pdf", ContentFile(samples.pdf()), save=True)
@@ -159,55 +152,26 @@ def _applications(org, reviewer, decider):
 def _audits(org, decider_on_team):
     org.reported = AuditFactory(application=org.deciding, status=Audit.Status.SUBMITTED, score=Decimal("91.5"))
     org.reported.report_pdf.save("report.pdf", ContentFile(samples.pdf()), save=True)
-    AuditTeamMember.objects.create(audit=org.reported, auditor=org.lead, role=AuditTeamMember.Role.LEAD)
+    AuditTeamMemberFactory(audit=org.reported, auditor=org.lead)
     if decider_on_team is not None:
-        AuditTeamMember.objects.create(audit=org.reported, auditor=decider_on_team, role=AuditTeamMember.Role.MEMBER)
+        AuditTeamMemberFactory(audit=org.reported, auditor=decider_on_team, role=AuditTeamMember.Role.MEMBER)
     planned = in_state(S.AUDIT_PLANNED, organization=org.organization)
     org.audit = AuditFactory(application=planned, status=Audit.Status.IN_PROGRESS)
-    AuditTeamMember.objects.create(audit=org.audit, auditor=org.lead, role=AuditTeamMember.Role.LEAD)
-    indicator = org.reported.indicator_set.leaves().first()
-    org.nonconformity = Nonconformity.objects.create(
-        audit=org.reported,
-        indicator=indicator,
-        description="备件库存记录不全",
-        due_date=timezone.localdate() + datetime.timedelta(days=30),
-        status=Nonconformity.Status.RESPONDED,
-        raised_by=org.lead,
+    AuditTeamMemberFactory(audit=org.audit, auditor=org.lead)
+    org.nonconformity = NonconformityFactory(
+        audit=org.reported, status=Nonconformity.Status.RESPONDED, raised_by=org.lead
     )
-    action = CorrectiveAction.objects.create(
-        nonconformity=org.nonconformity, round=1, text="已补全记录", submitted_by=org.owner
+    org.evidence = EvidenceFileFactory(
+        corrective_action__nonconformity=org.nonconformity, corrective_action__submitted_by=org.owner
     )
-    org.evidence = EvidenceFile(
-        corrective_action=action,
-        original_name="evidence.pdf",
-        content_type="application/pdf",
-        size=10,
-        sha256="0" * 64,
-        uploaded_by=org.owner,
-    )
-    org.evidence.file.save("evidence.pdf", ContentFile(samples.pdf()), save=True)
-    org.photo = AuditPhoto(
-        audit=org.audit,
-        indicator=indicator,
-        original_name="site.jpg",
-        content_type="image/jpeg",
-        size=10,
-        sha256="0" * 64,
-        uploaded_by=org.lead,
-        status=AuditPhoto.Status.READY,
-    )
-    org.photo.original.save("original.jpg", ContentFile(samples.jpeg()), save=False)
-    org.photo.derivative.save("picture.jpg", ContentFile(samples.jpeg()), save=False)
-    org.photo.thumbnail.save("thumb.jpg", ContentFile(samples.jpeg()), save=True)
+    org.photo = AuditPhotoFactory(audit=org.audit, uploaded_by=org.lead)
 
 
 def _people(org, label):
     org.invitation = Invitation.send(organization=org.organization, email=f"new-{label}@example.com", by=org.owner)
     asker = UserFactory(role="applicant")
     org.access_request = AccessRequest.ask(user=asker, credit_code=org.organization.credit_code)
-    org.notification = Notification.objects.filter(user=org.owner).first() or Notification.objects.create(
-        user=org.owner, kind=Notification.Kind.ACCESS_REQUEST, detail="x"
-    )
+    org.notification = Notification.objects.filter(user=org.owner).first() or NotificationFactory(user=org.owner)
 
 
 def sandbox_token(payment) -> str:
