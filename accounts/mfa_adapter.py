@@ -8,7 +8,6 @@ never contains ":"): it is read as it is until `rotate_mfa_key` encrypts it.
 """
 
 import base64
-import functools
 import hashlib
 
 from allauth.mfa.models import Authenticator
@@ -31,19 +30,14 @@ def encryption_keys() -> list[str]:
     return list(settings.MFA_ENCRYPTION_KEYS) or [derived_key(settings.SECRET_KEY)]
 
 
-@functools.lru_cache(maxsize=4)
-def _multi_fernet(keys: tuple[str, ...]) -> MultiFernet:
+def multi_fernet() -> MultiFernet:
     try:
-        return MultiFernet([Fernet(key) for key in keys])
+        return MultiFernet([Fernet(key) for key in encryption_keys()])
     except ValueError as error:
         raise ImproperlyConfigured(
             "MFA_ENCRYPTION_KEYS holds a value that is not a Fernet key (32 url-safe base64-encoded bytes; "
             'make one with: python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())").'
         ) from error
-
-
-def multi_fernet() -> MultiFernet:
-    return _multi_fernet(tuple(encryption_keys()))
 
 
 def is_encrypted(value: str) -> bool:

@@ -147,11 +147,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cache: Redis (CACHE_URL=redis://...) shared by every process in production; per-process memory locally.
 # The rate limits and sign-in throttles count in it, so several web processes need the shared one.
-CACHES = {
-    "default": env.cache("CACHE_URL", default="locmemcache://"),
-    # Template fragments that only change with a deployment (base.html's header and footer), kept in each process.
-    "fragments": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "fragments", "TIMEOUT": None},
-}
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 
 # --- Files: static files served by whitenoise (no CDN anywhere); private files in a local folder outside
 # static/ that no URL serves, or in S3 when AWS_STORAGE_BUCKET_NAME is set.

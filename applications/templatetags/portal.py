@@ -1,8 +1,7 @@
-import functools
-from datetime import date, datetime
+from datetime import datetime
 
 from django import template
-from django.utils import formats, timezone, translation
+from django.utils import formats, timezone
 
 from ..models import Application, MaterialItem, Payment
 
@@ -49,11 +48,4 @@ def shortdate(value) -> str:
     if not value:
         return ""
     day = timezone.localdate(value) if isinstance(value, datetime) else value
-    return _short_date(day, translation.get_language())
-
-
-@functools.lru_cache(maxsize=4096)
-def _short_date(day: date, language: str) -> str:
-    """Pages show the same few days again and again; Django formats one in ~11 µs. The language is in the key
-    because the format is the active language's."""
     return formats.date_format(day, "SHORT_DATE_FORMAT")
