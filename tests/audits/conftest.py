@@ -10,7 +10,7 @@ from PIL import Image
 
 from applications.models import Application
 from audits.models import Audit, AuditTeamMember, ItemScore
-from tests.factories import AuditFactory, UserFactory, in_state
+from tests.factories import AuditFactory, AuditTeamMemberFactory, UserFactory, in_state
 
 S = Audit.Status
 
@@ -33,9 +33,9 @@ def make_audit(organization, lead):
         app_status = Application.Status.AUDIT_PLANNED if status in (S.PLANNED, S.IN_PROGRESS) else "audit_reported"
         application = in_state(app_status, organization=organization)
         audit = AuditFactory(application=application, status=status, kind=kind, **kwargs)
-        AuditTeamMember.objects.create(audit=audit, auditor=lead, role=AuditTeamMember.Role.LEAD)
+        AuditTeamMemberFactory(audit=audit, auditor=lead)
         for user in team:
-            AuditTeamMember.objects.create(audit=audit, auditor=user, role=AuditTeamMember.Role.MEMBER)
+            AuditTeamMemberFactory(audit=audit, auditor=user, role=AuditTeamMember.Role.MEMBER)
         return audit
 
     return make
