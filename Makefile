@@ -125,12 +125,13 @@ test-pg: setup ## The test suite on PostgreSQL (DATABASE_URL, default local post
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/certportal} $(PY) -m pytest --create-db $(PYTEST_ARGS)
 
 # One SQLite database is migrated first; each script on SQLite starts from a copy of it (bench/_setup.py), not
-# from the migrations again (~8 s each). Every script runs, even after one fails; the target fails at the end
-# and names the scripts that failed.
+# from the migrations again (~8 s each). Every script runs, even after one fails, and says how long it took; the
+# target fails at the end and names the scripts that failed.
 BENCH_MIGRATED := $(CURDIR)/var/bench-migrated.sqlite3
 RUN_BENCHES = rm -f $(BENCH_MIGRATED); DATABASE_URL=sqlite:///$(BENCH_MIGRATED) $(MANAGE) migrate --noinput -v 0 || exit 1; \
 	export BENCH_MIGRATED_DATABASE=$(BENCH_MIGRATED); failed=""; for script in bench/bench_*.py; do \
-	echo "== $$script"; $(PY) $$script || failed="$$failed $$script"; done; \
+	echo "== $$script"; started=$$SECONDS; $(PY) $$script || failed="$$failed $$script"; \
+	echo "== $$script took $$((SECONDS - started)) s"; done; \
 	if [ -n "$$failed" ]; then echo "bench: failed:$$failed"; exit 1; fi
 
 # The soak with restarts (bench_soak.py, 15 minutes in full) runs shortened here; it says so. SOAK_SECONDS=900 for all.
