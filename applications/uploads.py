@@ -6,20 +6,21 @@ which of several files was refused and why. Nothing is stored until every file o
 A PDF is never stored as it came: it is rewritten without its active content (applications/pdfsafe.py), and
 the rewritten bytes are what is stored and served. CheckedFile.sha256 is the SHA-256 of the file as the
 applicant sent it, which the record keeps (the applicant can compare it with their own copy); the stored
-file's own SHA-256 is computed from CheckedFile.file by whoever stores it.
+file's own SHA-256 is computed when it is stored (certportal.files.StoredFile.keep). Files are read in chunks,
+never in one piece: a big upload waits in a temporary file (FILE_UPLOAD_MAX_MEMORY_SIZE), and so does its rewrite.
 """
 
-import hashlib
 import unicodedata
 import warnings
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from PIL import Image
+
+from certportal.files import sha256_of
 
 from .pdfsafe import sanitise_pdf
 
@@ -39,7 +40,7 @@ MAX_NAME_LENGTH = 255
 
 @dataclass(frozen=True)
 class CheckedFile:
-    file: object  # what to store, rewound: the UploadedFile itself, or a PDF's rewritten bytes
+    file: object  # what to store, rewound: the UploadedFile itself, or a PDF rewritten into a temporary file
     name: str  # the original name, for display only
     content_type: str
     extension: str
@@ -109,11 +110,11 @@ def check_upload(uploaded) -> CheckedFile:
             % {"name": display_name(name)},
             code="type",
         )
-    sha256 = _sha256(uploaded)
+    sha256 = sha256_of(uploaded)
     stored = uploaded
     try:
         if kind == "pdf":
-            stored = ContentFile(sanitise_pdf(uploaded.read()), name=uploaded.name)
+            stored = sanitise_pdf(uploaded)
         else:
             _check_image(uploaded, KINDS[kind][2])
     except ValidationError as error:
@@ -127,14 +128,6 @@ def check_upload(uploaded) -> CheckedFile:
     if not name.lower().endswith(SUFFIXES[kind]):  # "scan.exe" holding a PDF is shown and saved as "scan.exe.pdf"
         name = name[: MAX_NAME_LENGTH - len(extension)] + extension
     return CheckedFile(stored, name, content_type, extension, stored.size, sha256)
-
-
-def _sha256(uploaded) -> str:
-    digest = hashlib.sha256()
-    for chunk in uploaded.chunks():
-        digest.update(chunk)
-    uploaded.seek(0)
-    return digest.hexdigest()
 
 
 def check_batch(files: list, *, stored_total: int) -> list[CheckedFile]:

@@ -39,7 +39,7 @@ def make_photo_derivatives(photo_id: int) -> str:
     photo = AuditPhoto.objects.get(pk=photo_id)
     if photo.status == AuditPhoto.Status.READY:
         return "exists"
-    with transient_storage_errors(), photo.original.open("rb") as source:
+    with transient_storage_errors(), photo.file.open("rb") as source:
         data = source.read()  # a storage outage here is retried; at most MAX_UPLOAD_SIZE bytes
     try:
         made = make_derivatives(io.BytesIO(data))

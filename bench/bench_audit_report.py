@@ -84,7 +84,7 @@ def prepare() -> Audit:
             sha256="0" * 64,
             uploaded_by=auditor,
         )
-        photo.original.save(photo.storage_key("original"), ContentFile(original), save=False)
+        photo.file.save(photo.storage_key("original"), ContentFile(original), save=False)
         photo.derivative.save(photo.storage_key("picture"), ContentFile(derivatives.picture), save=False)
         photo.thumbnail.save(photo.storage_key("thumb"), ContentFile(derivatives.thumbnail), save=False)
         photo.status, photo.width, photo.height = AuditPhoto.Status.READY, derivatives.width, derivatives.height

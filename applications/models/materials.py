@@ -1,5 +1,3 @@
-import hashlib
-
 from django.conf import settings
 from django.db import models
 from django.db.models import Max
@@ -8,6 +6,7 @@ from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from certportal.files import StoredFile
 from certportal.storage import random_key
 from certportal.workflow import Transition, Workflow, WorkflowMixin, member_of, reviewer
 
@@ -108,24 +107,15 @@ class MaterialItem(WorkflowMixin, models.Model):
 
     def _store_version(self, uploaded, *, by, original_name, content_type, extension, sha256="") -> "MaterialFile":
         version = (self.files.aggregate(v=Max("version"))["v"] or 0) + 1
-        digest = hashlib.sha256()
-        size = 0
-        for chunk in uploaded.chunks():
-            digest.update(chunk)
-            size += len(chunk)
-        uploaded.seek(0)
         material_file = MaterialFile(
             item=self,
             version=version,
             original_name=original_name[:255],
             content_type=content_type,
-            size=size,
-            sha256=sha256 or digest.hexdigest(),
-            stored_sha256=digest.hexdigest(),
+            sha256=sha256,
             uploaded_by=by,
         )
-        material_file.file.save(random_key("materials", extension=extension), uploaded, save=False)
-        material_file.save()
+        material_file.keep(uploaded, random_key("materials", extension=extension))
         return material_file
 
     def carry_over(self, *, by) -> None:
@@ -237,26 +227,11 @@ MaterialItem.WORKFLOW = Workflow(
 )
 
 
-class MaterialFile(models.Model):
-    """One uploaded version of a material. Never deleted or overwritten."""
+class MaterialFile(StoredFile):
+    """One uploaded version of a material."""
 
     item = models.ForeignKey(MaterialItem, models.PROTECT, related_name="files", verbose_name=_("material item"))
     version = models.PositiveIntegerField(_("version"))
-    file = models.FileField(_("file"), max_length=200)
-    original_name = models.CharField(_("original file name"), max_length=255)
-    content_type = models.CharField(_("content type"), max_length=100)
-    size = models.PositiveBigIntegerField(_("size (bytes)"))
-    sha256 = models.CharField(_("SHA-256"), max_length=64, help_text=_("Of the file as it was uploaded."))
-    stored_sha256 = models.CharField(
-        _("SHA-256 of the stored file"),
-        max_length=64,
-        blank=True,
-        help_text=_("A PDF is stored rewritten without its active content; empty for files kept before."),
-    )
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("uploaded by")
-    )
-    uploaded_at = models.DateTimeField(_("uploaded"), default=timezone.now)
 
     class Meta:
         verbose_name = _("material file")

@@ -1,5 +1,4 @@
 import datetime
-import hashlib
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -11,6 +10,7 @@ from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from certportal.files import StoredFile
 from certportal.storage import random_key
 from certportal.workflow import Transition, Workflow, WorkflowMixin, member_of
 
@@ -328,53 +328,27 @@ class CorrectiveAction(models.Model):
 
     def add_evidence(self, checked, *, by) -> "EvidenceFile":
         """Store one checked upload (applications.uploads.CheckedFile). Evidence is never deleted."""
-        digest, size = hashlib.sha256(), 0
-        for chunk in checked.file.chunks():
-            digest.update(chunk)
-            size += len(chunk)
-        checked.file.seek(0)
         evidence = EvidenceFile(
             corrective_action=self,
             original_name=checked.name[:255],
             content_type=checked.content_type,
-            size=size,
             sha256=checked.sha256,  # of the file as uploaded; a PDF is stored rewritten (applications/pdfsafe.py)
-            stored_sha256=digest.hexdigest(),
             uploaded_by=by,
         )
-        evidence.file.save(random_key("nonconformity-evidence", extension=checked.extension), checked.file, save=False)
-        evidence.save()
+        evidence.keep(checked.file, random_key("nonconformity-evidence", extension=checked.extension))
         return evidence
 
     add_evidence.alters_data = True
 
 
-class EvidenceFile(models.Model):
-    """A file the applicant sent to show a correction. Never deleted or overwritten."""
+class EvidenceFile(StoredFile):
+    """A file the applicant sent to show a correction."""
 
     corrective_action = models.ForeignKey(
         CorrectiveAction, models.PROTECT, related_name="evidence", verbose_name=_("corrective action")
     )
-    file = models.FileField(_("file"), max_length=200)
-    original_name = models.CharField(_("original file name"), max_length=255)
-    content_type = models.CharField(_("content type"), max_length=100)
-    size = models.PositiveBigIntegerField(_("size (bytes)"))
-    sha256 = models.CharField(_("SHA-256"), max_length=64, help_text=_("Of the file as it was uploaded."))
-    stored_sha256 = models.CharField(
-        _("SHA-256 of the stored file"),
-        max_length=64,
-        blank=True,
-        help_text=_("A PDF is stored rewritten without its active content; empty for files kept before."),
-    )
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("uploaded by")
-    )
-    uploaded_at = models.DateTimeField(_("uploaded"), default=timezone.now)
 
     class Meta:
         verbose_name = _("evidence file")
         verbose_name_plural = _("evidence files")
         ordering = ["corrective_action", "pk"]
-
-    def __str__(self) -> str:
-        return self.original_name

@@ -1,19 +1,17 @@
-import hashlib
 import uuid
 
-from django.conf import settings
 from django.db import models, transaction
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from certportal.files import StoredFile
 from certportal.queue import enqueue_on_commit
 
 from .audits import Audit
 from .indicators import Indicator
 
 
-class AuditPhoto(models.Model):
-    """A photo taken on site. The original (with its EXIF, GPS included, as evidence) stays in restricted
+class AuditPhoto(StoredFile):
+    """A photo taken on site. The original (`file`, with its EXIF, GPS included, as evidence) stays in restricted
     storage; people only ever see the derivative and thumbnail a Celery task makes from it (targets.md §4.6)."""
 
     class Status(models.TextChoices):
@@ -28,20 +26,11 @@ class AuditPhoto(models.Model):
     caption = models.CharField(_("caption"), max_length=200, blank=True)
     in_report = models.BooleanField(_("show in the report"), default=True)
     key = models.UUIDField(_("storage key"), default=uuid.uuid4, unique=True, editable=False)
-    original = models.FileField(_("original"), max_length=200)
-    original_name = models.CharField(_("original file name"), max_length=255)
-    content_type = models.CharField(_("content type"), max_length=100)
-    size = models.PositiveBigIntegerField(_("size (bytes)"))
-    sha256 = models.CharField(_("SHA-256"), max_length=64)
     derivative = models.FileField(_("picture"), max_length=200, blank=True)
     thumbnail = models.FileField(_("thumbnail"), max_length=200, blank=True)
     width = models.PositiveIntegerField(_("width"), null=True, blank=True)
     height = models.PositiveIntegerField(_("height"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.PROCESSING)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("taken by")
-    )
-    uploaded_at = models.DateTimeField(_("uploaded"), default=timezone.now)
 
     class Meta:
         verbose_name = _("audit photo")
@@ -62,22 +51,16 @@ class AuditPhoto(models.Model):
     def take(cls, *, audit: Audit, checked, by, indicator=None, caption: str = "") -> "AuditPhoto":
         """Keep a checked upload (applications.uploads.CheckedFile) and have its derivatives made after commit."""
         audit.lock_for_editing()
-        digest = hashlib.sha256()
-        for chunk in checked.file.chunks():
-            digest.update(chunk)
-        checked.file.seek(0)
         photo = cls(
             audit=audit,
             indicator=indicator,
             caption=caption[:200],
             original_name=checked.name[:255],
             content_type=checked.content_type,
-            size=checked.size,
-            sha256=digest.hexdigest(),
+            sha256=checked.sha256,
             uploaded_by=by,
         )
-        photo.original.save(photo.storage_key("original", checked.extension), checked.file, save=False)
-        photo.save()
+        photo.keep(checked.file, photo.storage_key("original", checked.extension))
         from ..tasks import make_photo_derivatives
 
         enqueue_on_commit(make_photo_derivatives, photo.pk)

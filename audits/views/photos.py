@@ -103,7 +103,7 @@ def photo_original(request, pk):
     photo = get_object_or_404(AuditPhoto, pk=pk)
     if not permissions.can_download_original_photo(request.user, photo):
         raise Http404
-    return attachment_response(photo.original, photo.original_name, photo.content_type)
+    return attachment_response(photo.file, photo.original_name, photo.content_type)
 
 
 @login_required

@@ -209,3 +209,49 @@ def test_files_stored_as_they_came_have_one_hash_for_both(applicant):
 
     record = store_file(item_of(draft_of(applicant)), by=applicant, content=b"%PDF-1.4 test")
     assert record.sha256 == record.stored_sha256 == hashlib.sha256(b"%PDF-1.4 test").hexdigest()
+
+
+# --- files are read in pieces: a 50 MB upload is never held in memory at once ------------------------------------
+
+
+class PiecesOnly(io.BytesIO):
+    """A file that refuses to be read whole (read(), read(-1), read(None))."""
+
+    def read(self, size=-1):
+        assert size is not None and size >= 0, "the whole file was read at once"
+        return super().read(size)
+
+
+def _uploaded(name: str, data: bytes):
+    """As an upload above FILE_UPLOAD_MAX_MEMORY_SIZE, which waits in a temporary file (read in chunks)."""
+    from django.core.files import File
+
+    return File(PiecesOnly(data), name=name)
+
+
+@pytest.mark.parametrize(
+    ("name", "data"), [("licence.pdf", samples.pdf(padding=3 * 1024 * 1024)), ("scan.png", samples.png())]
+)
+def test_checking_an_upload_reads_it_in_pieces(name, data):
+    checked = uploads.check_upload(_uploaded(name, data))
+    assert checked.sha256 == hashlib.sha256(data).hexdigest()
+
+
+def test_a_pdf_is_rewritten_into_a_temporary_file_not_into_memory():
+    checked = uploads.check_upload(_uploaded("licence.pdf", samples.pdf_with_open_action_js()))
+    assert checked.file.file.fileno()  # a file on disk (io.BytesIO has no file descriptor)
+    stored = b"".join(checked.file.chunks())
+    assert stored.startswith(b"%PDF") and b"/OpenAction" not in stored and checked.size == len(stored)
+
+
+@pytest.mark.django_db
+def test_storing_a_checked_upload_reads_it_in_pieces(applicant):
+    from .portal import draft_of, item_of
+
+    item = item_of(draft_of(applicant))
+    image = samples.jpeg()
+    checked = uploads.check_upload(_uploaded("scan.jpg", image))
+    record = item.add_file(
+        checked.file, by=applicant, original_name=checked.name, content_type=checked.content_type, extension=".jpg"
+    )
+    assert record.stored_sha256 == hashlib.sha256(image).hexdigest() and record.size == len(image)

@@ -13,7 +13,7 @@ def test_the_photo_admin_is_read_only_with_the_original_behind_its_permission(cl
     photo = AuditPhoto(
         audit=audit, original_name="IMG_1.jpg", content_type="image/jpeg", size=3, sha256="0" * 64, uploaded_by=lead
     )
-    photo.original.save(photo.storage_key("original"), ContentFile(b"\xff\xd8\xff"), save=False)
+    photo.file.save(photo.storage_key("original"), ContentFile(b"\xff\xd8\xff"), save=False)
     photo.save()
     client.force_login(administrator)
     listing = client.get(reverse("admin:audits_auditphoto_changelist"))

@@ -1,5 +1,6 @@
 """Photos: checked by content, original kept restricted, only stripped derivatives shown (SEC-5)."""
 
+import hashlib
 import io
 
 import pytest
@@ -41,9 +42,11 @@ def test_a_photo_is_stored_and_its_stripped_derivatives_are_made(
     status = client.get(reverse("audits:photo_status", args=[photo.pk])).json()["photo"]
     assert (status["status"], status["thumb"]) == ("ready", reverse("audits:photo", args=[photo.pk, "thumb"]))
     # The original is kept as uploaded, GPS and all, as evidence.
-    with photo.original.open("rb") as f:
+    with photo.file.open("rb") as f:
         assert f.read() == photo_bytes
-    assert photo.original.name.startswith("audit-photos/originals/")
+    assert photo.file.name.startswith("audit-photos/originals/")
+    assert photo.sha256 == photo.stored_sha256 == hashlib.sha256(photo_bytes).hexdigest()
+    assert photo.size == len(photo_bytes)
 
     served = client.get(reverse("audits:photo", args=[photo.pk, "picture"]))
     assert served.status_code == 200 and served["Content-Type"] == "image/jpeg"
@@ -183,7 +186,7 @@ def test_a_photo_that_cannot_be_processed_is_marked_failed(audit, lead, photo_by
     photo = AuditPhoto(
         audit=audit, original_name="x.jpg", content_type="image/jpeg", size=3, sha256="0" * 64, uploaded_by=lead
     )
-    photo.original.save(photo.storage_key("original", ".jpg"), ContentFile(b"\xff\xd8\xffbroken"), save=False)
+    photo.file.save(photo.storage_key("original", ".jpg"), ContentFile(b"\xff\xd8\xffbroken"), save=False)
     photo.save()
     assert make_photo_derivatives(photo.pk) == "failed"
     photo.refresh_from_db()
@@ -243,7 +246,7 @@ def test_a_photo_over_the_limit_that_reaches_the_worker_fails_without_decoding(a
         audit=audit, original_name="x.png", content_type="image/png", size=3, sha256="0" * 64, uploaded_by=lead
     )
     data = png_header(30_000, 30_000)  # 900 million pixels claimed: decoding would need gigabytes
-    photo.original.save(photo.storage_key("original", ".png"), ContentFile(data), save=False)
+    photo.file.save(photo.storage_key("original", ".png"), ContentFile(data), save=False)
     photo.save()
     assert make_photo_derivatives(photo.pk) == "failed"
     photo.refresh_from_db()

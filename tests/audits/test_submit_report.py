@@ -244,7 +244,7 @@ def test_lost_work_is_enqueued_again(audit, lead, time_machine):
     photo = AuditPhoto(
         audit=audit, original_name="a.jpg", content_type="image/jpeg", size=1, sha256="0" * 64, uploaded_by=lead
     )
-    photo.original.save(photo.storage_key("original"), ContentFile(b"broken"), save=False)
+    photo.file.save(photo.storage_key("original"), ContentFile(b"broken"), save=False)
     photo.save()
     time_machine.move_to(timezone.now() + datetime.timedelta(minutes=5))
     counts = redeliver_pending()

@@ -85,7 +85,7 @@ def _installation():
     )
     content = _jpeg()
     photo.size, photo.sha256 = len(content), hashlib.sha256(content).hexdigest()
-    photo.original.save(photo.storage_key("original"), ContentFile(content), save=False)
+    photo.file.save(photo.storage_key("original"), ContentFile(content), save=False)
     photo.save()
     make_photo_derivatives(photo.pk)
     nonconformity = Nonconformity.objects.create(
@@ -137,7 +137,7 @@ def test_a_backup_restored_elsewhere_is_whole(source_storage, elsewhere, tmp_pat
     assert _row_counts() == before
     files = [(f.file, f.stored_sha256) for f in MaterialFile.objects.all()]
     files += [(e.file, e.stored_sha256) for e in EvidenceFile.objects.all()]
-    files += [(p.original, p.sha256) for p in AuditPhoto.objects.all()]
+    files += [(p.file, p.sha256) for p in AuditPhoto.objects.all()]
     files += [(c.pdf, c.pdf_sha256) for c in Certificate.objects.all()]
     assert len(files) == MaterialFile.objects.count() + 1 + 1 + 2
     for field_file, recorded in files:
