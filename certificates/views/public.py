@@ -1,7 +1,5 @@
 """Public pages: the certificate register and the verification page the QR code points to (no login)."""
 
-import hashlib
-
 from django import forms
 from django.conf import settings
 from django.core.paginator import Paginator
@@ -12,6 +10,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from applications import uscc
+from certportal.files import sha256_of
 from certportal.ratelimit import allow, client_ip
 from certportal.text import CheckedTextMixin
 
@@ -125,10 +124,8 @@ def compare_pdf(request, token):
     form = CompareForm(request.POST, request.FILES)
     result = None
     if form.is_valid():
-        digest = hashlib.sha256()
-        for chunk in form.cleaned_data["pdf"].chunks():
-            digest.update(chunk)
-        result = {"sha256": digest.hexdigest(), "matches": digest.hexdigest() == certificate.pdf_sha256}
+        sha256 = sha256_of(form.cleaned_data["pdf"])
+        result = {"sha256": sha256, "matches": sha256 == certificate.pdf_sha256}
         _log(request, VerificationLookup.Kind.COMPARE, result["sha256"], certificate)
     context = _verify_context(certificate, compare_result=result)
     context["compare_form"] = form
