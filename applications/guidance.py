@@ -17,7 +17,7 @@ class NextStep:
     text: Promise
 
 
-NEXT_STEPS = {
+NEXT_STEPS: dict[str, NextStep] = {
     S.DRAFT: NextStep(YOU, _("Complete the form, upload the required materials, then submit the application.")),
     S.SUBMITTED: NextStep(
         US, _("We check your application and materials. If anything is missing, we return it with an explanation.")
@@ -44,7 +44,7 @@ NEXT_STEPS = {
     S.WITHDRAWN: NextStep(NOBODY, _("The application was withdrawn. You can start a new application at any time.")),
 }
 
-PAYMENT_STEPS = {
+PAYMENT_STEPS: dict[str, NextStep] = {
     Payment.Status.RECEIPT_UPLOADED: NextStep(US, _("We are checking your transfer receipt.")),
     Payment.Status.REJECTED: NextStep(YOU, _("Your transfer receipt was rejected (see the reason). Upload a new one.")),
 }

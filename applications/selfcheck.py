@@ -4,10 +4,14 @@ It never blocks applying; the answers are kept on the application (Application.s
 """
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 YES, NO, UNSURE = "yes", "no", "unsure"
 ANSWER_CHOICES = [(YES, _("Yes")), (NO, _("No")), (UNSURE, _("Not sure"))]
@@ -16,9 +20,9 @@ ANSWER_CHOICES = [(YES, _("Yes")), (NO, _("No")), (UNSURE, _("Not sure"))]
 @dataclass(frozen=True)
 class Question:
     key: str
-    text: Promise
-    help: Promise
-    gap: Promise  # what is missing when the answer is not "yes"
+    text: "StrOrPromise"
+    help: "StrOrPromise"
+    gap: "StrOrPromise"  # what is missing when the answer is not "yes"
 
 
 QUESTIONS = [
@@ -101,7 +105,7 @@ def record(answers: dict, *, by) -> dict:
     }
 
 
-def answered_questions(self_check: dict) -> list[tuple[Question, str]]:
+def answered_questions(self_check: dict) -> list[tuple[Question, str | Promise]]:
     """(question, answer label) pairs for display, in question order."""
     answers = (self_check or {}).get("answers", {})
     labels = dict(ANSWER_CHOICES)

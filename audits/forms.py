@@ -1,3 +1,5 @@
+from typing import cast
+
 from django import forms
 from django.db.models import Sum
 from django.utils.translation import gettext as _
@@ -70,7 +72,7 @@ class NonconformityForm(CheckedTextMixin, forms.ModelForm):
     def __init__(self, *args, audit, **kwargs):
         kwargs.setdefault("initial", {}).setdefault("due_date", Nonconformity.default_due_date())
         super().__init__(*args, **kwargs)
-        self.fields["indicator"].queryset = leaf_choices(audit)
+        cast(forms.ModelChoiceField, self.fields["indicator"]).queryset = leaf_choices(audit)
 
 
 class SpecialFindingForm(CheckedTextMixin, forms.ModelForm):
@@ -97,9 +99,11 @@ class SpecialFindingForm(CheckedTextMixin, forms.ModelForm):
     def __init__(self, *args, audit, **kwargs):
         kwargs.setdefault("initial", {}).setdefault("due_date", Nonconformity.default_due_date())
         super().__init__(*args, **kwargs)
-        self.fields["indicator"].queryset = leaf_choices(audit)
+        cast(forms.ModelChoiceField, self.fields["indicator"]).queryset = leaf_choices(audit)
         self.fields["due_date"].required = False
-        self.fields["kind"].choices = SpecialFinding.Kind.choices  # radio buttons need no empty "---------" choice
+        cast(
+            forms.ChoiceField, self.fields["kind"]
+        ).choices = SpecialFinding.Kind.choices  # radio buttons need no empty "---------" choice
 
     def clean(self):
         data = super().clean()
@@ -129,7 +133,7 @@ class PhotoForm(CheckedTextMixin, forms.Form):
 
     def __init__(self, *args, audit, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["indicator"].queryset = leaf_choices(audit)
+        cast(forms.ModelChoiceField, self.fields["indicator"]).queryset = leaf_choices(audit)
 
     def clean_photo(self):
         (checked,) = uploads.check_batch([self.cleaned_data["photo"]], stored_total=0)
@@ -147,7 +151,8 @@ class RespondForm(CheckedTextMixin, forms.Form):
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text=gettext_lazy("What you changed, from when, and how you make sure it stays that way."),
     )
-    files = MultipleFileField(
+    # A field named "files": the form's metaclass moves it into base_fields, so it never replaces BaseForm.files.
+    files = MultipleFileField(  # type: ignore[assignment]
         label=gettext_lazy("Evidence"),
         required=False,
         help_text=gettext_lazy("PDF, JPEG or PNG: records, photos, revised procedures. You may choose several files."),

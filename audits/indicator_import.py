@@ -186,6 +186,7 @@ def create_set(roots: list[Row], *, name: str, standard_edition: str, activate: 
     def add(row: Row, parent) -> None:
         nonlocal order
         order += 1
+        assert row.level is not None and row.max_points is not None  # parse() set both
         indicator = Indicator.objects.create(
             indicator_set=indicator_set,
             parent=parent,

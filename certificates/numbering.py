@@ -23,12 +23,13 @@ from django.conf import settings
 
 from applications.models import Application
 
-from .models import Certificate, CertificateNumberSequence
+from .models import CertificateNumberSequence
+from .models.certificates import NUMBER_MAX_LENGTH
 
 TOKENS = ("year", "yy", "seq", "recert", "size")
 # Numbers go into file names (the stored PDF) and URLs: letters, digits and - _ . only.
 ALLOWED_NUMBER = re.compile(r"^[A-Za-z0-9._-]+$")
-MAX_LENGTH = Certificate._meta.get_field("number").max_length
+MAX_LENGTH = NUMBER_MAX_LENGTH
 
 
 def certificate_number(application: Application, issued_on: date) -> str:
@@ -50,7 +51,7 @@ def format_number(pattern: str, *, year: int, seq: int, recert: int, size: str) 
 def recertification_count(application: Application) -> int:
     """How many re-certifications lead to this application: 0 for an initial certification."""
     count = 0
-    while application.kind == Application.Kind.RECERTIFICATION and application.renews_id:
+    while application.kind == Application.Kind.RECERTIFICATION and application.renews is not None:
         count += 1
         application = application.renews
     return count

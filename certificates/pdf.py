@@ -29,7 +29,9 @@ def verification_url(certificate: Certificate) -> str:
 
 @functools.cache
 def _data_uri(static_path: str, mime: str) -> str:
-    with open(finders.find(static_path), "rb") as f:
+    path = finders.find(static_path)
+    assert isinstance(path, str), static_path  # one of the project's static files
+    with open(path, "rb") as f:
         return f"data:{mime};base64," + base64.b64encode(f.read()).decode()
 
 

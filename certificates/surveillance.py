@@ -53,7 +53,7 @@ def _batches(queryset):
 
     The caller's per-row work runs inside the batch's transaction, and must not raise (see `_each`)."""
     features = connection.features
-    lock = {"skip_locked": True} if features.has_select_for_update_skip_locked else {}
+    lock: dict[str, object] = {"skip_locked": True} if features.has_select_for_update_skip_locked else {}
     if features.has_select_for_update_of:
         lock["of"] = ("self",)
     seen: set[int] = set()  # a row that could not move is not picked again in this sweep

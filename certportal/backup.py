@@ -16,6 +16,7 @@ import subprocess
 import time
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from django.apps import apps
 from django.conf import settings
@@ -177,7 +178,7 @@ def create_backup(target: Path, *, storage=default_storage, log=print) -> dict:
     # Listed after the snapshot: every file a record of the snapshot names was stored before it (names are never
     # reused), so a record whose file is not listed has really lost it.
     in_storage = stored_names(storage)
-    files = []
+    files: list[dict[str, Any]] = []
     for name in in_storage:
         destination = _inside(target / FILES, name)
         destination.parent.mkdir(parents=True, exist_ok=True)

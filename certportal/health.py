@@ -71,9 +71,15 @@ def late_periodic_tasks() -> list[str]:
     return late
 
 
-def readiness_checks() -> list:
+def readiness_checks() -> list[tuple[type[HealthCheck], dict[str, object]]]:
     """(check class, options) pairs."""
-    checks = [(Database, {}), (Cache, {}), (Broker, {}), (Storage, {}), (BeatSchedule, {})]
+    checks: list[tuple[type[HealthCheck], dict[str, object]]] = [
+        (Database, {}),
+        (Cache, {}),
+        (Broker, {}),
+        (Storage, {}),
+        (BeatSchedule, {}),
+    ]
     if getattr(settings, "CELERY_WORKER_ENABLE_REMOTE_CONTROL", True):
         checks.append((Ping, {"timeout": datetime.timedelta(seconds=settings.HEALTH_WORKER_PING_SECONDS)}))
     return checks

@@ -13,6 +13,7 @@ sum. Without it each process serves its own.
 
 import os
 import time
+from typing import Any
 
 import prometheus_client
 from celery.signals import task_failure, task_postrun, task_prerun, task_retry
@@ -118,7 +119,8 @@ class QueueCollector:
         try:
             with app.connection_for_read() as connection:
                 connection.ensure_connection(max_retries=1, timeout=settings.CELERY_BROKER_CONNECTION_TIMEOUT)
-                channel = connection.default_channel
+                # the transport's channel (py-amqp's, Redis's or the in-memory one), each with queue_declare
+                channel: Any = connection.default_channel
                 for name in sorted(queues):
                     try:
                         waiting = channel.queue_declare(queue=name, passive=True).message_count

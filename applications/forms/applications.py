@@ -1,4 +1,5 @@
 from dataclasses import dataclass
+from typing import cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -78,7 +79,9 @@ class ApplicationStepForm(CheckedTextMixin, forms.ModelForm):
             self.fields["employee_count"].validators.append(MinValueValidator(1))
             self.fields["employee_count"].widget.attrs["min"] = 1
         if "categories" in self.fields:
-            self.fields["categories"].queryset = ServiceCategory.objects.filter(is_active=True)
+            cast(forms.ModelMultipleChoiceField, self.fields["categories"]).queryset = ServiceCategory.objects.filter(
+                is_active=True
+            )
 
     def save(self, commit=True):
         """Save only this step's fields, and only while the applicant may still edit the application."""
@@ -86,21 +89,22 @@ class ApplicationStepForm(CheckedTextMixin, forms.ModelForm):
             status = Application.objects.select_for_update().values_list("status", flat=True).get(pk=self.instance.pk)
             if status not in Application.EDITABLE_STATES:
                 raise TransitionError(gettext("This application can no longer be changed."))
-            names = [n for n in self._meta.fields if n != "categories" and not self.fields[n].disabled]
+            names = [n for n, field in self.fields.items() if n != "categories" and not field.disabled]
             if names:
                 self.instance.save(update_fields=names)
-            self._save_m2m()
+            self._save_m2m()  # type: ignore[attr-defined]  # ModelForm's own m2m step, left out of django-stubs
         return self.instance
 
 
 def step_form_class(step: Step) -> type[ApplicationStepForm]:
-    widgets = {
+    widgets: dict[str, type[forms.Widget] | forms.Widget] = {
         "categories": forms.CheckboxSelectMultiple,
         "scope": forms.Textarea(attrs={"rows": 3}),
         "service_outlets": forms.Textarea(attrs={"rows": 4}),
         "service_commitments": forms.Textarea(attrs={"rows": 6}),
     }
-    return forms.modelform_factory(Application, form=ApplicationStepForm, fields=step.fields, widgets=widgets)
+    form_class = forms.modelform_factory(Application, form=ApplicationStepForm, fields=step.fields, widgets=widgets)
+    return cast(type[ApplicationStepForm], form_class)  # a subclass of the form it was given
 
 
 class SelfCheckForm(CheckedTextMixin, forms.Form):

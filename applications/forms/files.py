@@ -30,7 +30,8 @@ class MultipleFileField(forms.FileField):
 
 
 class MaterialUploadForm(CheckedTextMixin, forms.Form):
-    files = MultipleFileField(
+    # A field named "files": the form's metaclass moves it into base_fields, so it never replaces BaseForm.files.
+    files = MultipleFileField(  # type: ignore[assignment]
         label=_("Files"),
         required=False,
         help_text=_("PDF, JPEG or PNG; you may choose several files at once."),

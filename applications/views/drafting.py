@@ -123,7 +123,7 @@ def submit(request, pk):
     form = SubmitForm(request.POST, application=application)
     if not form.is_valid():
         for error in form.errors.values():
-            messages.error(request, " ".join(error))
+            messages.error(request, " ".join(map(str, error)))
         return redirect("applications:review", pk=pk)
     try:
         application.submit(by=request.user)

@@ -14,6 +14,7 @@ from certportal.workflow import TransitionError
 from .. import payments, permissions
 from ..forms import InvoiceRequestForm, ReceiptUploadForm
 from ..models import Application, Payment
+from ..payments.sandbox import SandboxProvider
 from . import get_application, load_membership, refuse
 
 
@@ -66,7 +67,7 @@ def upload_receipt(request, pk):
     back = ("applications:fee", payment.application_id)
     form = ReceiptUploadForm(request.POST, request.FILES)
     if not form.is_valid():
-        return refuse(request, " ".join(form.errors.get("receipt", [])), *back)
+        return refuse(request, " ".join(map(str, form.errors.get("receipt", []))), *back)
     try:
         form.save(payment, by=request.user)
     except TransitionError as error:
@@ -95,7 +96,8 @@ def request_invoice(request, pk):
     if not form.is_valid():
         for field, errors in form.errors.items():
             label = form.fields[field].label if field in form.fields else ""
-            messages.error(request, f"{label}: {' '.join(errors)}" if label else " ".join(errors))
+            text = " ".join(map(str, errors))
+            messages.error(request, f"{label}: {text}" if label else text)
         return redirect(*back)
     form.instance.payment, form.instance.requested_by = payment, request.user
     form.save()
@@ -119,7 +121,9 @@ def pay_online(request, pk, provider):
 def sandbox_bank(request, token):
     """The sandbox provider's pretend bank page, where the applicant approves the payment."""
     provider = payments.get("sandbox")
-    payment_id = provider.checkout_payment_id(token) if provider else None
+    if not isinstance(provider, SandboxProvider):  # switched off
+        raise Http404
+    payment_id = provider.checkout_payment_id(token)
     if payment_id is None:
         raise Http404
     payment = _payment_of(request, payment_id)

@@ -25,8 +25,9 @@ def materials(request, pk):
     application = get_application(request, pk)
     items = list(application.material_items.select_related("material_type").prefetch_related("files__uploaded_by"))
     for item in items:
-        item.can_upload = permissions.can_upload_material(request.user, item)
-        item.upload_form = MaterialUploadForm(item=item, auto_id=f"item{item.pk}_%s")
+        # for the template, beside the item's own fields
+        item.can_upload = permissions.can_upload_material(request.user, item)  # type: ignore[attr-defined]
+        item.upload_form = MaterialUploadForm(item=item, auto_id=f"item{item.pk}_%s")  # type: ignore[attr-defined]
     required = [item for item in items if item.material_type.required]
     context = {
         "application": application,

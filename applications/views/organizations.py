@@ -84,7 +84,7 @@ def invite(request):
     organization = _owned_organization(request)
     form = InvitationForm(request.POST)
     if not form.is_valid():
-        return refuse(request, " ".join(form.errors["email"]), "applications:organization")
+        return refuse(request, " ".join(map(str, form.errors["email"])), "applications:organization")
     try:
         invitation = Invitation.send(organization=organization, email=form.cleaned_data["email"], by=request.user)
     except TransitionError as error:

@@ -15,7 +15,7 @@ ROAD = [
     (Application.Status.AWAITING_DECISION, Application.Status.AWAITING_DECISION.label),
     (Application.Status.CERTIFIED, Application.Status.CERTIFIED.label),
 ]
-ROAD_POSITION = {
+ROAD_POSITION: dict[str, int] = {
     Application.Status.RETURNED: 1,
     Application.Status.AUDIT_REPORTED: 4,
     Application.Status.CORRECTIVE_ACTION: 4,

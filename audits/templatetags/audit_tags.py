@@ -9,7 +9,7 @@ register = template.Library()
 @register.filter
 def grade_label(grade: str) -> str:
     """A grade's name, or "not certified" for the empty grade (below 70 or vetoed)."""
-    return Grade(grade).label if grade else _("Not certified")
+    return str(Grade(grade).label) if grade else _("Not certified")
 
 
 # Application states in which an audit report may exist (a certified application may have surveillance audits).

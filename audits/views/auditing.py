@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from applications.models import Grade
 from certportal.workflow import TransitionError
 
 from .. import permissions, scoresheet, services
@@ -116,7 +117,7 @@ def progress(sheet) -> dict:
         "obtained": f"{running.obtained:.2f}",
         "applicable": f"{running.applicable:.2f}",
         "score": f"{running.score:.2f}",
-        "grade": str(dict(Audit._meta.get_field("grade").choices).get(running.grade, _("not certified"))),
+        "grade": str(dict(Grade.choices).get(running.grade, _("not certified"))),
     }
 
 
@@ -142,6 +143,7 @@ def save_item(request, pk, indicator_pk):
         return redirect(back)
     sheet = scoresheet.build(audit)
     row = sheet.row_for(indicator.pk)  # with the item's nonconformities, which may cost its points
+    assert row is not None  # the item just saved is a leaf of the audit's own indicator set
     return JsonResponse(
         {
             "ok": True,

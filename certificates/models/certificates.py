@@ -43,6 +43,9 @@ class CertificateQuerySet(models.QuerySet):
         return self.filter(organization__memberships__user=user)
 
 
+NUMBER_MAX_LENGTH = 40
+
+
 class Certificate(WorkflowMixin, models.Model):
     """A certificate with a snapshot of its holder; valid three years, kept honest by surveillance."""
 
@@ -57,7 +60,7 @@ class Certificate(WorkflowMixin, models.Model):
     S = Status
     LIVE = (S.ACTIVE, S.SUSPENDED)
 
-    number = models.CharField(_("certificate number"), max_length=40, unique=True)
+    number = models.CharField(_("certificate number"), max_length=NUMBER_MAX_LENGTH, unique=True)
     application = models.OneToOneField(
         Application, models.PROTECT, related_name="certificate", verbose_name=_("application")
     )
