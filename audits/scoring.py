@@ -60,7 +60,8 @@ class ItemResult:
         if self.is_excluded:
             return Decimal(0)
         if self.is_proportional:
-            conforming = Decimal(self.sample_size - self.effective_nonconforming()) / Decimal(self.sample_size)
+            samples = self.sample_size or 0  # proportional: samples were recorded
+            conforming = Decimal(samples - self.effective_nonconforming()) / Decimal(samples)
             return self.max_points * conforming
         if self.nonconformities:
             return Decimal(0)
@@ -70,7 +71,8 @@ class ItemResult:
         """obtained() as an exact fraction, which the score is computed from: a sampled item's share (2/3 …) is
         not cut to 28 digits, which could turn an exact 40.625 into 40.62499… and round it down."""
         if self.is_proportional and not self.is_excluded:
-            conforming = Fraction(self.sample_size - self.effective_nonconforming(), self.sample_size)
+            samples = self.sample_size or 0  # proportional: samples were recorded
+            conforming = Fraction(samples - self.effective_nonconforming(), samples)
             return Fraction(self.max_points) * conforming
         return Fraction(self.obtained())
 
