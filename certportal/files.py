@@ -2,16 +2,20 @@
 file has, and the one way its SHA-256 is computed. Files are read in chunks, never in one piece."""
 
 import hashlib
+from typing import IO
 
 from django.conf import settings
+from django.core.files import File
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from certportal.workflow import alters_data
+
 CHUNK_SIZE = 1024 * 1024
 
 
-def sha256_of(fileobj) -> str:
+def sha256_of(fileobj: "IO[bytes] | File[bytes]") -> str:
     """The SHA-256 of the whole content of a file object, read in chunks; the file is left rewound."""
     digest = hashlib.sha256()
     fileobj.seek(0)
@@ -46,7 +50,8 @@ class StoredFile(models.Model):
     def __str__(self) -> str:
         return self.original_name
 
-    def keep(self, content, key: str) -> None:
+    @alters_data
+    def keep(self, content: "File[bytes]", key: str) -> None:
         """Store `content` (a file object) under `key` and save the record with its size and SHA-256. `sha256`,
         when set before, is the hash of the file as uploaded; otherwise `content` is what was uploaded."""
         self.size = content.size
@@ -54,5 +59,3 @@ class StoredFile(models.Model):
         self.sha256 = self.sha256 or self.stored_sha256
         self.file.save(key, content, save=False)
         self.save()
-
-    keep.alters_data = True
