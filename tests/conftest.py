@@ -1,8 +1,12 @@
 import time
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
+from django.core.files.storage import default_storage, storages
 from django.test import Client
+from django.utils import translation
+from django.utils.functional import empty
 
 from accounts import mfa
 from accounts.middleware import SESSION_SEEN, SESSION_STARTED
@@ -26,6 +30,26 @@ def _fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_file_storage():
+    """Files live in an in-memory storage here (settings_test), which would outlast the test's database: a later
+    test whose row has the same primary key would find the earlier test's PDF under its storage key and reuse it.
+    Each test starts with empty storages, as it starts with an empty database."""
+    storages._storages = {}
+    default_storage._wrapped = empty
+    yield
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Every test starts in the site's language (zh-hans): a request leaves its language active in the thread, and
+    a test that reads a message outside a request would otherwise get the language of the previous test's last
+    request."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture
