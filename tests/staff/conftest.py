@@ -2,7 +2,7 @@
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from applications.models import Application, MaterialItem, ServiceCategory
 from tests.factories import ApplicationFactory, AuditorProfileFactory, in_state, store_file
@@ -83,5 +83,7 @@ def reviewer_client(client, reviewer):
 
 @pytest.fixture(autouse=True)
 def english(client):
-    """Staff pages in English here, so that assertions can read the messages (zh-hans is the default)."""
+    """Staff pages, and the messages the tests read outside a request, in English here (zh-hans is the default)."""
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    with translation.override("en"):
+        yield
