@@ -1,4 +1,4 @@
-"""The auditor's scoring form on a Slow 4G phone connection (issue 15, target: load <= 0.8 s, <= 60 KiB).
+"""The auditor's scoring form on a Slow 4G phone connection (target: load <= 0.8 s, <= 60 KiB).
 
 Collects the static files as production does (WhiteNoise's compressed manifest storage: hashed names, .gz copies),
 starts gunicorn (one worker, DEBUG off, plain HTTP on loopback) and opens the form of an audit in progress in

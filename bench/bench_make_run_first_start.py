@@ -1,4 +1,4 @@
-"""`make run` as a newcomer's first command: seconds from its start until the home page answers (issue 15, point 3).
+"""`make run` as a newcomer's first command: seconds from its start until the home page answers.
 
 Where it can (root, with debootstrap or apt-get to install it), on a bare Debian bookworm root as a newcomer's
 machine: debootstrap's minbase with python3, git, make and ca-certificates only, this machine's apt and pip

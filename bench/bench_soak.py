@@ -1,4 +1,4 @@
-"""Soak with restarts (issue 19, point 5): mixed load on the production stack while PostgreSQL and Redis restart.
+"""Soak with restarts: mixed load on the production stack while PostgreSQL and Redis restart.
 
 Loopback only, bounded: SOAK_SECONDS (default 900; `make bench` shortens it). The stack is the one `make run-prod`
 runs: gunicorn (2 workers), 2 Celery workers, PostgreSQL, Redis (broker and cache). PostgreSQL and Redis are the
