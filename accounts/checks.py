@@ -79,7 +79,7 @@ def check_no_sandbox_payments(app_configs, **kwargs):
 
 @register(Tags.security, deploy=True)
 def check_mfa_encryption_keys(app_configs, **kwargs):
-    """Second-factor secrets are encrypted with a dedicated key, not one derived from SECRET_KEY (issue 14)."""
+    """Second-factor secrets are encrypted with a dedicated key, not one derived from SECRET_KEY."""
     from cryptography.fernet import Fernet
 
     keys = settings.MFA_ENCRYPTION_KEYS

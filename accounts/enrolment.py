@@ -1,4 +1,4 @@
-"""One-time enrolment links for accounts an administrator creates (issue 14).
+"""One-time enrolment links for accounts an administrator creates.
 
 The administrator never types a password: the account starts with an unusable one and the person receives a
 signed link, valid for ENROLMENT_LINK_HOURS, to set their own. The link carries a fingerprint of the account's

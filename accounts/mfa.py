@@ -86,7 +86,7 @@ def on_authenticator_added(sender, request, user, authenticator, **kwargs):
     record_authentication(request, user, "mfa", id=authenticator.pk, type=authenticator.type, activated=True)
 
 
-# --- Wrong codes lock the second factor (issue 14). The password is already known to whoever reaches the code
+# --- Wrong codes lock the second factor. The password is already known to whoever reaches the code
 # step, so MFA_LOCK_AFTER wrong codes in a row refuse every code, right ones included, for MFA_LOCK_MINUTES, and
 # the account holder and the administrators are told. The count lives in the shared cache (Redis in production,
 # which `check --deploy` requires), so it holds across processes; only a right code resets it, so after a lock

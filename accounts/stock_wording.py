@@ -1,4 +1,4 @@
-"""Django's and allauth's strings that the project's zh_Hans catalogue translates itself (issue 15, point 7).
+"""Django's and allauth's strings that the project's zh_Hans catalogue translates itself.
 
 Never imported: these markers only keep the msgids in locale/zh_Hans when makemessages runs with --no-obsolete; the
 project's catalogue is read before the packages' own. Two reasons to be here:

@@ -122,7 +122,7 @@ def issue_certificate(*, decision: Decision) -> Certificate:
     return certificate
 
 
-# --- surveillance and re-certification (issue 7) ----------------------------------------------------------------
+# --- surveillance and re-certification ----------------------------------------------------------------
 
 
 class SurveillanceOutcome:

@@ -1,4 +1,4 @@
-"""The daily sweep that keeps the certification cycle running by itself (design.md §4–5, issue 7).
+"""The daily sweep that keeps the certification cycle running by itself (design.md §4–5).
 
 Every step picks its rows by due date, claims them in batches under row locks (`skip_locked`, so a second
 sweep running at the same moment takes other rows or none) and moves each one with its model transition,

@@ -1,5 +1,5 @@
-"""The admin's generated forms check typed text like every other form of the project (issue 14, point 7), and
-each of their inputs has an accessible name (issue 15, point 13).
+"""The admin's generated forms check typed text like every other form of the project, and
+each of their inputs has an accessible name.
 
 Django's admin builds a ModelForm per page (`ModelAdmin.get_form`), per inline (`InlineModelAdmin.get_formset`) and
 for the editable columns of a list (`get_changelist_form`). `checked_admin` puts `CheckedTextMixin` and

@@ -1,4 +1,4 @@
-"""Django admin strings whose stock zh-hans translation reads badly (issue 15, point 12).
+"""Django admin strings whose stock zh-hans translation reads badly.
 
 Never imported: these markers only keep the msgids in the project's catalogue when makemessages runs with
 --no-obsolete. The project's LOCALE_PATHS catalogue is merged last, so its translations win over

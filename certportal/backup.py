@@ -1,4 +1,4 @@
-"""Backups proven by a restore (issue 19, point 4; README "Operations", docs/operations.md).
+"""Backups proven by a restore (README "Operations", docs/operations.md).
 
 A backup is a folder: the database as one snapshot (pg_dump's custom format, or SQLite's online backup for the
 demo), every private file under files/ (listed from the database's file records and from the storage, so an

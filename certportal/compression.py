@@ -1,4 +1,4 @@
-"""Compressed HTML (issue 15, point 14): Django's GZipMiddleware, limited to text answers built in memory.
+"""Compressed HTML: Django's GZipMiddleware, limited to text answers built in memory.
 
 BREACH (an attacker who can inject text into a page and watch the compressed size guesses a secret on it):
 - CSRF tokens: Django masks the token with a fresh random mask on every response, so the bytes on the page

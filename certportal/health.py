@@ -1,4 +1,4 @@
-"""Health endpoints for load balancers and operators (issue 19, point 1), built on django-health-check.
+"""Health endpoints for load balancers and operators, built on django-health-check.
 
 /health/live/   liveness: the process answers. Nothing else is asked, so a database outage does not get every
                 web process restarted.

@@ -1,4 +1,4 @@
-"""Structured logs (issue 19, point 3): every log record, the project's and the libraries', as one JSON line in
+"""Structured logs: every log record, the project's and the libraries', as one JSON line in
 production (LOG_FORMAT=json, the default with DEBUG off) or a readable coloured line for a person at `make run`
 (LOG_FORMAT=console, the default with DEBUG on), rendered by structlog from the standard library's records.
 

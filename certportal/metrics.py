@@ -1,4 +1,4 @@
-"""Prometheus metrics (issue 19, point 2) at /metrics/, for OPS_INTERNAL_NETWORKS or Bearer OPS_TOKEN (certportal.ops).
+"""Prometheus metrics at /metrics/, for OPS_INTERNAL_NETWORKS or Bearer OPS_TOKEN (certportal.ops).
 
 - requests and database: django-prometheus (its middleware at both ends of MIDDLEWARE, its database engines);
 - Celery: tasks by name and outcome, their durations (recorded in the worker by the signal handlers below) and the

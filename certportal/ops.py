@@ -1,4 +1,4 @@
-"""Who may read the operations pages' details (issue 19): the readiness checks' names and errors, the metrics.
+"""Who may read the operations pages' details: the readiness checks' names and errors, the metrics.
 
 An address inside OPS_INTERNAL_NETWORKS (the client's address as certportal.ratelimit.client_ip sees it, so
 behind TRUSTED_PROXY_COUNT proxies the outermost proxy's view, never the proxy itself), or a request carrying

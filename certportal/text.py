@@ -1,4 +1,4 @@
-"""Typed text in, spreadsheet cells out: the two checks every form and every export goes through (issue 14).
+"""Typed text in, spreadsheet cells out: the two checks every form and every export goes through.
 
 Forms: every CharField of a form that inherits `CheckedTextMixin` refuses the characters below, names the field in
 the error, and a newline (or a tab) is accepted only in a multi-line field (a Textarea), with CR LF and a lone CR

@@ -123,7 +123,7 @@ def _reference_data_in_transactional_tests(request):
     sync_periodic_jobs()
 
 
-# --- Security (issue 8): staff and auditors must pass a TOTP code (accounts.mfa). A test that signs someone in
+# --- Security: staff and auditors must pass a TOTP code (accounts.mfa). A test that signs someone in
 # with force_login stands for a completed sign-in, second factor included; the sign-in flows themselves
 # (password, TOTP step, set-up, lockouts) are tested in tests/security with real requests and
 # `force_login_without_second_factor`.

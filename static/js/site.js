@@ -1,6 +1,6 @@
 // certportal site behaviour. No inline scripts or handlers anywhere: the pages run under a Content-Security-Policy.
 // The three Bootstrap behaviours the pages use, written out instead of loading Bootstrap's 80 KB script (24 KB
-// gzipped, a third of what the auditor's form transferred on a slow phone connection; issue 15): the navbar's
+// gzipped, a third of what the auditor's form transferred on a slow phone connection): the navbar's
 // collapse toggler, dropdown menus (the user menu) and dismissible alerts. Bootstrap's CSS does the showing
 // (`.show`, `data-bs-popper="static"` places a menu under its button as Bootstrap does inside navbars).
 (function () {

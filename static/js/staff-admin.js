@@ -1,5 +1,4 @@
-// Accessible names and keyboard access for widgets Django's admin builds in the browser (axe-core, issue 15,
-// point 13).
+// Accessible names and keyboard access for widgets Django's admin builds in the browser (axe-core).
 // - The filter box of a filter_horizontal selector (SelectFilter2.js): its <label> holds only a span with an
 //   aria-label, which a plain span may not carry; as role="img" the span's aria-label names the label, and so the box.
 // - A select2 autocomplete (autocomplete_fields): its combobox is labelled by the chosen value's element, which is

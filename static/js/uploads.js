@@ -1,7 +1,7 @@
 // Material uploads with a progress bar. Without JavaScript (or without XHR upload events) the same forms
 // post normally and the server answers with a redirect; with it, the server answers JSON. After an upload only
 // that item's row (and the count of required items) is replaced from a fresh copy of the page, so files chosen
-// in other rows and not uploaded yet stay chosen (issue 15, point 10).
+// in other rows and not uploaded yet stay chosen.
 (function () {
   "use strict";
 

@@ -1,4 +1,4 @@
-"""One-time enrolment links (issue 14): an administrator creates an account, the person sets their own password."""
+"""One-time enrolment links: an administrator creates an account, the person sets their own password."""
 
 import re
 

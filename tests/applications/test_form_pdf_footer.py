@@ -1,4 +1,4 @@
-"""The application-form PDF's footer prints the reference as typed (issue 15, point 6): a CSS string, not a JS one."""
+"""The application-form PDF's footer prints the reference as typed: a CSS string, not a JS one."""
 
 import io
 

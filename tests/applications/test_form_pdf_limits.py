@@ -1,4 +1,4 @@
-"""The application-form PDF: rendered once per version of the form, and limited per user (issue 14, point 11)."""
+"""The application-form PDF: rendered once per version of the form, and limited per user."""
 
 from unittest import mock
 

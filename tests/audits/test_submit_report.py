@@ -93,7 +93,7 @@ def test_only_the_team_leader_submits(client, audit, lead, member):
     score_all(audit, by=lead)
     client.force_login(member)
     response = submit(client, audit)
-    assert response.status_code == 403  # a refusal by role (issue 14, point 9: a DENIED security event)
+    assert response.status_code == 403  # a refusal by role (a DENIED security event)
     audit.refresh_from_db()
     assert audit.status == Audit.Status.IN_PROGRESS
     with pytest.raises(TransitionError):

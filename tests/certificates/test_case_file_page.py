@@ -1,4 +1,4 @@
-"""The decision-maker's case file reads as it should (issue 15, point 8): a sampled item shows the points it scored
+"""The decision-maker's case file reads as it should: a sampled item shows the points it scored
 and its samples apart, the nonconformity table's column is headed by what it holds, the indicator set's
 placeholder mark is in the page's language, and the list's count says what it counts."""
 

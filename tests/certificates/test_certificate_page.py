@@ -1,4 +1,4 @@
-"""The holder's certificate page (issue 15, point 9): 下一步 once, re-certification offered only once its window has
+"""The holder's certificate page: 下一步 once, re-certification offered only once its window has
 opened (the request_recertification transition's guard, certificates.cycle's rule), Bootstrap radio buttons for the
 delivery, one date format."""
 

@@ -1,5 +1,5 @@
 """One date format per language (certportal/formats, docs/dates.md): 2026年12月5日 and 5 Dec 2026, with the time
-14:30 after it, on every page; no ISO date among a page's visible text (issue 15, "one date format per language")."""
+14:30 after it, on every page; no ISO date among a page's visible text ("one date format per language")."""
 
 import datetime
 import re

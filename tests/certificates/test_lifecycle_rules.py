@@ -1,4 +1,4 @@
-"""Issue 13 point 5: the lifecycle rules of domain.md §2.5 and §4.1."""
+"""The lifecycle rules of domain.md §2.5 and §4.1."""
 
 import datetime
 from decimal import Decimal

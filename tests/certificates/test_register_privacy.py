@@ -1,5 +1,5 @@
 """The public register: ended certificates without their tokens, no short searches, limits on result pages
-(issue 14, point 10)."""
+."""
 
 import pytest
 from django.core.cache import cache

@@ -1,5 +1,5 @@
 """Browser tests skip with the reason where Chromium or Playwright's driver cannot start, and fail with it when CI=true
-(issue 15, point 1): the `browser` fixture of tests/e2e/conftest.py, run in a pytest of its own on one browser test
+: the `browser` fixture of tests/e2e/conftest.py, run in a pytest of its own on one browser test
 file with the browser or the driver broken on purpose."""
 
 import os

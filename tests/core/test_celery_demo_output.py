@@ -1,5 +1,5 @@
 """Celery's superuser warning is left out only where it stands for nothing: `make run`'s demo worker, which accepts
-JSON only on a broker folder in var/ (issue 15, point 3). make run's own test starts the worker as the test run's user
+JSON only on a broker folder in var/. make run's own test starts the worker as the test run's user
 (root in CI) and finds no warning in its output; here, where the warning stays."""
 
 import warnings

@@ -1,4 +1,4 @@
-"""Compressed HTML (issue 15, point 14): pages are gzipped, file downloads and small answers are left alone."""
+"""Compressed HTML: pages are gzipped, file downloads and small answers are left alone."""
 
 import gzip
 

@@ -1,4 +1,4 @@
-"""The certification body's contact details come from settings, in the page's language (issue 15, point 7)."""
+"""The certification body's contact details come from settings, in the page's language."""
 
 import pytest
 from django.template.loader import render_to_string

@@ -1,4 +1,4 @@
-"""Every e-mail is one branded, translated template trio on the shared layout (issue 15, point 7).
+"""Every e-mail is one branded, translated template trio on the shared layout.
 
 An e-mail kind is `<prefix>_subject.txt`, `<prefix>_message.txt` and `<prefix>_message.html`
 (certportal/mail.py). Each kind is rendered in both languages: the body's name in the subject, its contact

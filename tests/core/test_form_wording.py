@@ -1,4 +1,4 @@
-"""Form errors and the address's name on the zh-hans pages (issue 15, point 7).
+"""Form errors and the address's name on the zh-hans pages.
 
 The too-short password message was English on the Chinese sign-up page: Django 5.2 changed its msgid and Django's
 zh_Hans catalogue has only the old one; the project's catalogue translates it (accounts/stock_wording.py). The

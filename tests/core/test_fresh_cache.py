@@ -1,4 +1,4 @@
-"""Tests do not share rate-limit state (issue 15, point 2): allauth allows one confirmation e-mail per address every
+"""Tests do not share rate-limit state: allauth allows one confirmation e-mail per address every
 few minutes and counts it in the cache, so the same sign-up, run twice (as a rerun of a failed browser test
 does), gets its e-mail both times only because tests/conftest.py clears the cache around every test."""
 

@@ -1,5 +1,5 @@
-"""`make run`: the address on certificates and in e-mail links follows the port served (issue 15, point 5); what it
-installs, what it prints and how Ctrl-C stops it (issue 15, point 3)."""
+"""`make run`: the address on certificates and in e-mail links follows the port served; what it
+installs, what it prints and how Ctrl-C stops it."""
 
 import os
 import re
@@ -73,7 +73,7 @@ def test_settings_read_site_url_from_the_environment():
     assert settings_site_url(SITE_URL="http://127.0.0.1:8234/") == "http://127.0.0.1:8234"
 
 
-# --- What `make run` installs and prints, and how it stops (issue 15, point 3).
+# --- What `make run` installs and prints, and how it stops.
 
 
 FRESH_VENV = ".venv-never-built"

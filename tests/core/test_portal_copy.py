@@ -1,4 +1,4 @@
-"""What people read on the portal (issue 15, point 11): the staff's second-factor step has the staff look, the
+"""What people read on the portal: the staff's second-factor step has the staff look, the
 self-check asks without a double negative, "contact us" gives the contact, the fee page's account number is plain
 text, Chinese text has its fonts. (The layout at 1366 and 390 px: tests/e2e/test_layout_browser.py.)"""
 

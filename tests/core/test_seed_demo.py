@@ -99,7 +99,7 @@ def printed_logins(out: str) -> list[dict]:
 
 
 def test_every_printed_login_signs_in_on_the_page_it_names(capsys, settings):
-    """Issue 15, point 4: the portal's sign-in takes e-mail addresses, the admin's user names; each printed login
+    """The portal's sign-in takes e-mail addresses, the admin's user names; each printed login
     gets through the page printed next to it, then the TOTP step where there is one."""
     settings.DEBUG = True
     settings.DEMO_MODE = True

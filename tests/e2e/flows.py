@@ -156,7 +156,7 @@ def enter_totp(page, secret: str) -> None:
 
 
 def admin_sign_in(page, base_url: str, user, secret: str, password: str) -> None:
-    """Staff: the admin's sign-in page, then the TOTP step (issue 8)."""
+    """Staff: the admin's sign-in page, then the TOTP step."""
     page.goto(base_url + "/admin/login/")
     page.fill("#id_username", user.username)
     page.fill("#id_password", password)

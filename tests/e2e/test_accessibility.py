@@ -1,4 +1,4 @@
-"""Accessibility (issue 15, point 13): axe-core on every page of the URL matrix (tests/security/matrix.py) that its
+"""Accessibility: axe-core on every page of the URL matrix (tests/security/matrix.py) that its
 legitimate visitor sees as HTML: public pages anonymously, the others with the entry's control persona (the admin
 as staff), in Chinese and English, on a desktop (1280×900) and a phone (390×844). No critical or serious
 violation may remain. axe-core is vendored (tests/e2e/vendor/axe-core/, VERSION.md) and loaded into each page as

@@ -1,4 +1,4 @@
-"""The auditor's form without signal on site (issue 15, point 2), on a 390×844 phone in both languages: the offline
+"""The auditor's form without signal on site, on a 390×844 phone in both languages: the offline
 message fits the screen, what is typed offline is kept on the device and sent when the connection is back, a photo
 chosen offline too. And Chromium in a network with loopback only, which says navigator.onLine = false although
 the server answers: the form saves as usual."""

@@ -1,4 +1,4 @@
-"""The whole certification, in one browser session per person (issue 9, item 4): an enterprise signs up and applies,
+"""The whole certification, in one browser session per person: an enterprise signs up and applies,
 a reviewer has one material replaced, accepts, confirms the fee and plans the audit, the auditor scores on a phone
 with a photo and a nonconformity, the enterprise answers it, the auditor verifies, a decision-maker grants, the
 certificate PDF's QR address verifies publicly, and a missed surveillance (time moved on the server) suspends it.

@@ -1,4 +1,4 @@
-"""Layout measured in Chromium (issue 15, point 11): the English navbar stays on one line at 1366 px, and on a
+"""Layout measured in Chromium: the English navbar stays on one line at 1366 px, and on a
 390 px phone the fee table's quantities, amounts and headings do not wrap and the account number is plain text."""
 
 import pytest

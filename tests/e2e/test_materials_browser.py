@@ -1,4 +1,4 @@
-"""The materials checklist in a browser (issue 15, point 10): a file chosen in one row stays chosen while another
+"""The materials checklist in a browser: a file chosen in one row stays chosen while another
 row uploads (only that row is renewed, the page is not reloaded); without JavaScript every row still uploads on
 its own and the page says to upload one item before choosing the next."""
 

@@ -1,4 +1,4 @@
-"""A new staff member enrols with a passkey in a real Chromium (issue 14): the enrolment link, their own password,
+"""A new staff member enrols with a passkey in a real Chromium: the enrolment link, their own password,
 a passkey on a CDP virtual authenticator, then signing in to the admin with password + passkey, under the CSP."""
 
 import re

@@ -1,4 +1,4 @@
-"""site.js does the three Bootstrap behaviours the pages use, without Bootstrap's script (issue 15, Slow 4G target):
+"""site.js does the three Bootstrap behaviours the pages use, without Bootstrap's script (the Slow 4G target):
 the user menu opens and closes by mouse and keyboard, a dismissible message closes, and no page loads
 bootstrap.bundle.min.js. (The phone menu's toggler: tests/e2e/test_home_browser.py.)"""
 

@@ -26,7 +26,7 @@ def test_reviewer_rejects_a_material_and_returns_the_application(live_server, pa
     with_files(application, applicant)
     item = application.material_items.filter(material_type__required=True).first()
 
-    # Staff sign in with a second factor (issue 8).
+    # Staff sign in with a second factor.
     flows.admin_sign_in(page, live_server.url, reviewer, secret, "correct horse battery staple")
     page.goto(live_server.url + f"/admin/applications/application/{application.pk}/change/")
     expect(page.locator(".cp-summary .cp-status-submitted")).to_be_visible()

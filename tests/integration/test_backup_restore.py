@@ -1,4 +1,4 @@
-"""Backups proven by a restore (issue 19, point 4): an installation with applications in every state, material files,
+"""Backups proven by a restore: an installation with applications in every state, material files,
 an audit with a photo and evidence, certificates with their PDFs and history is backed up, restored into another
 database and folder, and found whole there. On PostgreSQL (CI's second stage) through pg_dump and pg_restore, on
 SQLite through its online backup."""

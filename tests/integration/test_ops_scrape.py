@@ -1,4 +1,4 @@
-"""Health and metrics scraped from a running stack (issue 19, points 1-2): gunicorn with two workers and a Celery
+"""Health and metrics scraped from a running stack: gunicorn with two workers and a Celery
 worker on Redis, sharing one PROMETHEUS_MULTIPROC_DIR as in `make run-prod`; the answers are parsed as a load
 balancer and Prometheus would."""
 

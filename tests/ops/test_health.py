@@ -1,4 +1,4 @@
-"""Liveness and readiness (issue 19, point 1): each dependency up and down, details for insiders only."""
+"""Liveness and readiness: each dependency up and down, details for insiders only."""
 
 import datetime
 import json

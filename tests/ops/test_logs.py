@@ -1,4 +1,4 @@
-"""Structured logs (issue 19, point 3): JSON lines with the request's id, user and organization, carried into
+"""Structured logs: JSON lines with the request's id, user and organization, carried into
 Celery tasks; and no secret ever written, whatever the level."""
 
 import io

@@ -1,4 +1,4 @@
-"""Prometheus metrics (issue 19, point 2): protected, the exposition parses, and each family counts what it says."""
+"""Prometheus metrics: protected, the exposition parses, and each family counts what it says."""
 
 import datetime
 

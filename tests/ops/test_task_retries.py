@@ -1,4 +1,4 @@
-"""Work survives a database restart and a broker outage (issue 19, point 5: findings of bench/bench_soak.py).
+"""Work survives a database restart and a broker outage (findings of bench/bench_soak.py).
 
 A task that meets the database restarting retries instead of failing for good (its message acknowledged, the work
 gone); an invitation sent while the broker is down still succeeds for the applicant, and the outbox sweep sends its

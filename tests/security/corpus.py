@@ -78,7 +78,7 @@ def zip_bomb(unpacked: int = 50 * 1024 * 1024) -> bytes:
     return out.getvalue()
 
 
-# --- PDFs with active content or decompression bombs (issue 14) ----------------------------------------------
+# --- PDFs with active content or decompression bombs ----------------------------------------------
 
 PAGE_CONTENT = b"BT /F1 24 Tf 72 720 Td (GB/T 27922) Tj ET"
 BOMB_SIZE = 201 * 1024 * 1024  # just past applications.pdfsafe.MAX_INFLATED

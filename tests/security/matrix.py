@@ -74,7 +74,7 @@ def _access_request_pending(w):
 SITE = {
     "set_language": Entry(PUBLIC),
     "home": Entry(PUBLIC),
-    # operations (issue 19): anyone gets the status; 503 is readiness saying a dependency is down (e.g. the beat
+    # operations: anyone gets the status; 503 is readiness saying a dependency is down (e.g. the beat
     # has not run in this test database), not a server error; details only for insiders (tests/ops)
     "health_live": Entry(PUBLIC),
     "health_ready": Entry(PUBLIC, control_status=(503,)),
@@ -106,7 +106,7 @@ SITE = {
     "mfa_view_recovery_codes": Entry(LOGIN, control="administrator"),
     "mfa_generate_recovery_codes": Entry(LOGIN, control="administrator"),
     "mfa_download_recovery_codes": Entry(LOGIN, control="administrator"),
-    # passkeys and the one-time enrolment link (issue 14); no key 0 exists, so its edit page answers 404
+    # passkeys and the one-time enrolment link; no key 0 exists, so its edit page answers 404
     "mfa_list_webauthn": Entry(LOGIN, control="administrator"),
     "mfa_add_webauthn": Entry(LOGIN, control="administrator"),
     "mfa_edit_webauthn": Entry(LOGIN, kwargs=lambda w: {"pk": 0}, control="administrator", control_status=(404,)),

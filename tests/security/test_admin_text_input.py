@@ -1,4 +1,4 @@
-"""Issue 14, point 7 in the admin: every generated change form, inline and list form checks typed text."""
+"""Every generated change form, inline and list form checks typed text."""
 
 import pytest
 from django.contrib import admin

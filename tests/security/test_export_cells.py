@@ -1,4 +1,4 @@
-"""Issue 14, point 8: every CSV/XLSX cell goes through certportal.text.spreadsheet_cell, and rows saved before the
+"""Every CSV/XLSX cell goes through certportal.text.spreadsheet_cell, and rows saved before the
 text check existed (a name with a vertical tab) still export."""
 
 import csv

@@ -1,4 +1,4 @@
-"""Issue 14, MFA hardening: secrets encrypted at rest (and the key rotated), wrong codes lock the second factor,
+"""4, MFA hardening: secrets encrypted at rest (and the key rotated), wrong codes lock the second factor,
 staff sessions end when idle and after a working day."""
 
 import io

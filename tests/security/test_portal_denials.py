@@ -1,4 +1,4 @@
-"""Issue 14, point 9 in the portal: a refusal by role writes one DENIED security event and changes nothing; the
+"""In the portal: a refusal by role writes one DENIED security event and changes nothing; the
 right person in the wrong state is told why and no event is written."""
 
 from decimal import Decimal

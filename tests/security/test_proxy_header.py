@@ -1,4 +1,4 @@
-"""TRUSTED_PROXY_COUNT set but no X-Forwarded-For: refused with 400 and logged, never pooled (issue 14, point 10)."""
+"""TRUSTED_PROXY_COUNT set but no X-Forwarded-For: refused with 400 and logged, never pooled."""
 
 import logging
 

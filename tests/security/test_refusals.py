@@ -1,4 +1,4 @@
-"""A refusal by role is a 403 and a DENIED security event, never a message and a redirect (issue 14, point 9)."""
+"""A refusal by role is a 403 and a DENIED security event, never a message and a redirect."""
 
 import pytest
 from django.urls import reverse

@@ -1,4 +1,4 @@
-"""Issue 14, point 7: typed text refuses control characters, and line breaks outside multi-line fields."""
+"""Typed text refuses control characters, and line breaks outside multi-line fields."""
 
 import importlib
 import pkgutil

@@ -1,4 +1,4 @@
-"""Issue 15, point 13 in the admin: inputs without a <label> (inline tables, editable lists, the two inputs of a date
+"""Inputs without a <label> (inline tables, editable lists, the two inputs of a date
 and time) are named by aria-label in the page's language, the search box is named, and no link is empty."""
 
 import re

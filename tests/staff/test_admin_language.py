@@ -25,7 +25,7 @@ def test_the_admin_index_is_all_chinese(client):
 
 
 def test_the_changelist_title_reads_as_chinese(client):
-    """Issue 15, point 12: the project's catalogue replaces Django's 选择 审核 来修改."""
+    """The project's catalogue replaces Django's 选择 审核 来修改."""
     admin = User.objects.create_superuser("root", "root@example.com", "correct horse battery", full_name="管理员")
     client.force_login(admin)
     html = client.get(reverse("admin:audits_audit_changelist"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()

@@ -1,4 +1,4 @@
-"""A bad filter in the application export's query string: 400 with a message, never a 500 (issue 14, point 11)."""
+"""A bad filter in the application export's query string: 400 with a message, never a 500."""
 
 import pytest
 from django.urls import reverse

@@ -1,4 +1,4 @@
-"""Issue 4's "done when": from submitted to audit planned in the admin, with a corrections round and a rejected
+"""The staff walk-through: from submitted to audit planned in the admin, with a corrections round and a rejected
 receipt, without editing a status by hand; then every step is in the history with who and why."""
 
 import datetime

@@ -1,7 +1,7 @@
 """One organization with its people and the staff around it, and an object of each workflow model in each state a
 transition starts from, built through the real transitions where a shortcut would skip a guard's data.
 
-Personas (design.md §3.1, issue 13): the organization's owner and member, another organization's user, a
+Personas (design.md §3.1): the organization's owner and member, another organization's user, a
 reviewer, the auditor leading the audit ("auditor on the team"), an auditor not on it, a decision-maker who sat on
 the audit team (also an auditor), an impartial decision-maker, an administrator (superuser), and the system
 (`None`: the daily sweep, a provider callback).

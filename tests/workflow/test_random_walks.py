@@ -1,5 +1,5 @@
 """Property: random sequences of transitions by random people never reach a state the tables do not allow, and the
-recorded history replays to the current status (issue 13).
+recorded history replays to the current status.
 
 Each example starts from a fresh object (a savepoint is rolled back after it), then tries a random list of
 (transition, person) steps through the named model methods and services, the ways the pages call them. A refused

@@ -1,4 +1,4 @@
-"""Every declared transition × every persona, through the real admin or portal endpoint (issue 13).
+"""Every declared transition × every persona, through the real admin or portal endpoint.
 
 The expected actors are written out below from design.md §3.1, independently of the WORKFLOW tables; the first
 test fails when a table declares a transition this matrix has no entry for (or the other way round). Each case

@@ -1,4 +1,4 @@
-"""One test per rule of issue 13 that the matrix and the property test do not show by themselves. Each failed on
+"""One test per rule of the workflow layer (docs/workflow.md) that the matrix and the property test do not show by themselves. Each failed on
 the code before the workflow layer (the issue's "Why" list says how it could be bypassed).
 
 Elsewhere: a nonconformity costs the item's points (tests/audits/test_scoring_findings.py), submitted audits are
