@@ -13,12 +13,21 @@ from decimal import Decimal
 from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
 
-from applications.models import Application, MaterialItem, Membership, Payment
-from audits.models import Audit, AuditTeamMember, IndicatorSet, ItemScore, Nonconformity
+from applications.models import Application, MaterialItem, Membership, Payment, ServiceCategory
+from audits.models import Audit, AuditTeamMember, IndicatorSet, Nonconformity
 from certificates import services as certificate_services
 from certificates.models import Certificate, SurveillanceReview
 from tests.applications import samples
-from tests.factories import ApplicationFactory, AuditFactory, AuditorProfileFactory, MembershipFactory, UserFactory
+from tests.factories import (
+    ApplicationFactory,
+    AuditFactory,
+    AuditorProfileFactory,
+    AuditTeamMemberFactory,
+    ItemScoreFactory,
+    MembershipFactory,
+    NonconformityFactory,
+    UserFactory,
+)
 
 PERSONAS = [
     "owner",
@@ -33,6 +42,7 @@ PERSONAS = [
     "system",
 ]
 A = Application.Status
+REPORTED = (Audit.Status.SUBMITTED, Audit.Status.CLOSED)
 
 
 class Scene:
@@ -64,8 +74,6 @@ class Scene:
         return application
 
     def organization_categories(self):
-        from applications.models import ServiceCategory
-
         return ServiceCategory.objects.all()[:1]
 
     def accepted(self):
@@ -86,25 +94,20 @@ class Scene:
                 A.AUDIT_PLANNED if status in (Audit.Status.PLANNED, Audit.Status.IN_PROGRESS) else A.AUDIT_REPORTED
             )
             application = self.application(app_status, grade="four_star", score=Decimal("92.00"))
-        audit = AuditFactory(application=application, status=status, kind=kind, created_by=self.reviewer)
-        AuditTeamMember.objects.create(audit=audit, auditor=self.auditor_on_team, role=AuditTeamMember.Role.LEAD)
-        AuditTeamMember.objects.create(audit=audit, auditor=self.decider_on_team, role=AuditTeamMember.Role.MEMBER)
+        result = {"score": Decimal("92.00"), "grade": "four_star"} if status in REPORTED else {}
+        audit = AuditFactory(application=application, status=status, kind=kind, created_by=self.reviewer, **result)
+        AuditTeamMemberFactory(audit=audit, auditor=self.auditor_on_team, role=AuditTeamMember.Role.LEAD)
+        AuditTeamMemberFactory(audit=audit, auditor=self.decider_on_team, role=AuditTeamMember.Role.MEMBER)
         if scored:
             for indicator in audit.indicator_set.leaves():
-                ItemScore.objects.create(
-                    audit=audit, indicator=indicator, points=indicator.max_points, updated_by=self.auditor_on_team
-                )
-        if status in (Audit.Status.SUBMITTED, Audit.Status.CLOSED):
-            Audit.objects.filter(pk=audit.pk).update(score=Decimal("92.00"), grade="four_star")
-            audit.refresh_from_db()
+                ItemScoreFactory(audit=audit, indicator=indicator, updated_by=self.auditor_on_team)
         return audit
 
     def nonconformity(self, status=Nonconformity.Status.OPEN, *, audit=None):
         audit = audit or self.audit(Audit.Status.SUBMITTED)
-        nonconformity = Nonconformity.objects.create(
-            audit=audit, description="投诉记录不全", due_date=datetime.date(2027, 3, 1), status=status
+        return NonconformityFactory(
+            audit=audit, status=status, due_date=datetime.date(2027, 3, 1), raised_by=self.auditor_on_team
         )
-        return nonconformity
 
     def awaiting_decision(self):
         application = self.application(A.AWAITING_DECISION, grade="four_star", score=Decimal("92.00"))
