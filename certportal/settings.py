@@ -395,18 +395,19 @@ CERTIFICATION_BODY_WEBSITE = env.str("CERTIFICATION_BODY_WEBSITE", default=SITE_
 CERTIFICATE_SIGNATORY_NAME = env.str("CERTIFICATE_SIGNATORY_NAME", default="王立新")
 CERTIFICATE_SIGNATORY_TITLE = env.str("CERTIFICATE_SIGNATORY_TITLE", default="认证中心主任")
 CERTIFICATE_SIGNATORY_TITLE_EN = env.str("CERTIFICATE_SIGNATORY_TITLE_EN", default="Director")
-# Certificate numbers (certificates/numbering.py; an invalid pattern stops start-up, certificates.E003). Tokens:
-# {year} 2026, {yy} 26, {seq} the number within the year (gap-free; width e.g. {seq:06d}), {recert} the
 # The body's signing key (certportal/signing.py; README "Signing"): every certificate, audit report and decision
-# dossier PDF carries the body's PAdES signature. SIGNING_BACKEND: a class whose signer() gives a pyHanko Signer;
-# the default reads a PKCS#12 file. `make run` creates a development one (manage.py create_dev_signing_key);
+# dossier PDF carries the body's PAdES signature. SIGNING_KEY_BACKEND (SIGNING_BACKEND is Django's cookie signer):
+# a class whose signer() gives a pyHanko Signer; the default reads a PKCS#12 file. `make run` creates a development
+# one (manage.py create_dev_signing_key);
 # `check --deploy` refuses it (certificates.E005). SIGNING_TSA_URL: an RFC 3161 timestamp authority (PAdES B-T).
 # SIGNING_EXTRA_TRUST_ROOTS: older or additional CA certificates (PEM/DER files) documents are validated against.
-SIGNING_BACKEND = env.str("SIGNING_BACKEND", default="certportal.signing.PKCS12Backend")
+SIGNING_KEY_BACKEND = env.str("SIGNING_KEY_BACKEND", default="certportal.signing.PKCS12Backend")
 SIGNING_PKCS12_PATH = env.str("SIGNING_PKCS12_PATH", default=str(VAR_DIR / "signing" / "signing.p12"))
 SIGNING_PKCS12_PASSWORD = env.str("SIGNING_PKCS12_PASSWORD", default="")
 SIGNING_TSA_URL = env.str("SIGNING_TSA_URL", default="")
 SIGNING_EXTRA_TRUST_ROOTS = env.list("SIGNING_EXTRA_TRUST_ROOTS", default=[])
+# Certificate numbers (certificates/numbering.py; an invalid pattern stops start-up, certificates.E003). Tokens:
+# {year} 2026, {yy} 26, {seq} the number within the year (gap-free; width e.g. {seq:06d}), {recert} the
 # re-certification count (0 initial, 1, 2 … along the chain of renewals: write "R{recert}"), {size} a size letter.
 # CNCA style (domain.md §4.2): "034{yy}Q{seq:05d}R{recert}{size}" gives 03426Q00001R0S.
 CERTIFICATE_NUMBER_PATTERN = env.str("CERTIFICATE_NUMBER_PATTERN", default="CP-{year}-{seq:06d}")

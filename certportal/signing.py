@@ -1,7 +1,7 @@
 """The body's electronic signature on the documents it issues: PAdES signatures on PDFs (pyHanko) and detached
 CMS signatures on other data, with the body's key.
 
-Where the key lives is a replaceable backend (setting SIGNING_BACKEND, a dotted path to a class with a `signer()`
+Where the key lives is a replaceable backend (setting SIGNING_KEY_BACKEND, a dotted path to a class with a `signer()`
 method returning a pyHanko Signer); the default reads a PKCS#12 file (SIGNING_PKCS12_PATH, SIGNING_PKCS12_PASSWORD).
 Another backend — a hardware module, an SM2 e-seal — only has to return its own Signer.
 
@@ -83,7 +83,7 @@ def _signer(backend_path: str, *config: Any) -> Signer:
 
 def get_signer() -> Signer:
     return _signer(
-        settings.SIGNING_BACKEND,
+        settings.SIGNING_KEY_BACKEND,
         settings.SIGNING_PKCS12_PATH,
         settings.SIGNING_PKCS12_PASSWORD,
     )
