@@ -9,18 +9,12 @@ from django.contrib.staticfiles import finders
 from django.urls import reverse
 from django.utils import translation
 
+from audits.report import GRADE_EN, GRADE_ZH
 from certportal.pdf import render_pdf
 
 from .models import Certificate
 
 GRADE_STARS = {"compliant": 0, "three_star": 3, "four_star": 4, "five_star": 5}
-GRADE_ZH = {"compliant": "达标级", "three_star": "三星级", "four_star": "四星级", "five_star": "五星级"}
-GRADE_EN = {
-    "compliant": "Compliance level",
-    "three_star": "Three-star",
-    "four_star": "Four-star",
-    "five_star": "Five-star",
-}
 
 
 def verification_url(certificate: Certificate) -> str:
