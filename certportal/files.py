@@ -10,6 +10,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+import trail
 from certportal.workflow import alters_data
 
 CHUNK_SIZE = 1024 * 1024
@@ -59,3 +60,9 @@ class StoredFile(models.Model):
         self.sha256 = self.sha256 or self.stored_sha256
         self.file.save(key, content, save=False)
         self.save()
+        trail.append(
+            "file",
+            self,
+            {"name": self.original_name, "size": self.size, "sha256": self.sha256, "stored_sha256": self.stored_sha256},
+            self.uploaded_by,
+        )

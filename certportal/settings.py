@@ -58,6 +58,8 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_celery_beat",
     "simple_history",
+    "pgtrigger",  # the append-only record and security log refuse UPDATE and DELETE on PostgreSQL
+    "trail",  # the certification record, below every app of ours
     "accounts",
     "applications",
     "audits",

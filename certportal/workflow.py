@@ -42,6 +42,8 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 
+import trail
+
 _Method = TypeVar("_Method", bound=Callable[..., Any])
 
 
@@ -362,6 +364,20 @@ class WorkflowMixin(models.Model):
         # The history record carries who, when, why and the status before and after (django-simple-history).
         record_history(self, by=change.by, reason=change.reason or str(change.transition.label))
         self.save(update_fields=sorted(set(fields)) or ["status"])
+        # The certification record (trail): the move, its reason, the fields it set and the choices it was given.
+        trail.append(
+            "transition",
+            self,
+            {
+                "transition": change.transition.name,
+                "from": change.source,
+                "to": change.target,
+                "reason": change.reason,
+                "fields": {name: trail.plain(self.serializable_value(name)) for name in sorted(set(fields))},
+                "context": {key: trail.plain(value) for key, value in sorted(change.context.items())},
+            },
+            change.by,
+        )
 
     def _target_label(self, transition: Transition) -> str:
         return self.status_label(transition.target) if transition.target else str(transition.label)

@@ -3,6 +3,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from trail.models import APPEND_ONLY
+
 
 class SecurityEventQuerySet(models.QuerySet):
     """Append-only: rows are created, never changed or removed (not even in bulk)."""
@@ -58,6 +60,7 @@ class SecurityEvent(models.Model):
         verbose_name = _("security event")
         verbose_name_plural = _("security events")
         ordering = ["-at", "-pk"]
+        triggers = [APPEND_ONLY]  # on PostgreSQL the log refuses UPDATE and DELETE
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.get_kind_display()} {self.username}"

@@ -6,6 +6,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+import trail
 from accounts import roles
 from applications.models import Application, Grade
 from certportal.workflow import (
@@ -183,6 +184,21 @@ class Audit(WorkflowMixin, models.Model):
         item_score.audit, item_score.updated_by = self, by
         record_history(item_score, by=by)
         item_score.save()
+        trail.append(
+            "score",
+            item_score,
+            {
+                "audit": self.pk,
+                "indicator": item_score.indicator_id,
+                "points": item_score.points,
+                "not_applicable": item_score.not_applicable,
+                "not_applicable_reason": item_score.not_applicable_reason,
+                "sample_size": item_score.sample_size,
+                "nonconforming_samples": item_score.nonconforming_samples,
+                "notes": item_score.notes,
+            },
+            by,
+        )
         return item_score
 
     @alters_data
@@ -203,6 +219,18 @@ class Audit(WorkflowMixin, models.Model):
                 finding.save()
         except IntegrityError:  # a colleague recorded the bonus a moment ago
             raise ValidationError({"kind": SpecialFinding.one_bonus_message()}) from None
+        trail.append(
+            "special_finding",
+            finding,
+            {
+                "audit": self.pk,
+                "kind": kind,
+                "category": category,
+                "indicator": finding.indicator_id,
+                "description": description,
+            },
+            by,
+        )
         if kind == SpecialFinding.Kind.DEDUCTION:
             blocking = nc.pop("blocking", False) or category in settings.BLOCKING_DEDUCTION_CATEGORIES
             self.raise_nonconformity(
@@ -228,6 +256,20 @@ class Audit(WorkflowMixin, models.Model):
         nonconformity.full_clean()
         record_history(nonconformity, by=by)
         nonconformity.save()
+        trail.append(
+            "nonconformity",
+            nonconformity,
+            {
+                "audit": self.pk,
+                "indicator": nonconformity.indicator_id,
+                "special_finding": nonconformity.special_finding_id,
+                "description": nonconformity.description,
+                "severity": nonconformity.severity,
+                "blocking": nonconformity.blocking,
+                "due_date": nonconformity.due_date,
+            },
+            by,
+        )
         return nonconformity
 
 
