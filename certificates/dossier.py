@@ -11,6 +11,7 @@ from applications import selfcheck
 from applications.models import Application, MaterialItem
 from audits import scoresheet
 from certportal.pdf import render_pdf
+from certportal.signing import sign_pdf
 from certportal.storage import random_key
 
 from .models import DecisionDossier
@@ -46,7 +47,10 @@ def _audit_summary(audit) -> dict:
 
 def _entries(application: Application):
     """(name in the ZIP, callable returning bytes or a file) for every part of the dossier."""
-    yield "00-case-summary.pdf", lambda: render_pdf("certificates/case_file_pdf.html", case_file_context(application))
+    yield (
+        "00-case-summary.pdf",
+        lambda: sign_pdf(render_pdf("certificates/case_file_pdf.html", case_file_context(application))),
+    )
     items = application.material_items.filter(status=MaterialItem.Status.ACCEPTED).select_related("material_type")
     for n, item in enumerate(items, start=1):
         latest = item.latest_file

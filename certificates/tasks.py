@@ -14,7 +14,8 @@ logger = logging.getLogger(__name__)
 
 @shared_task(**RENDER_TASK_OPTIONS)
 def render_certificate_pdf(certificate_id: int) -> str:
-    """Render and store a certificate's PDF once; safe to run twice or after a crash."""
+    """Render, sign (with the body's visible seal) and store a certificate's PDF once; safe to run twice or after a
+    crash."""
     from .pdf import render_certificate
 
     return render_once(
@@ -25,6 +26,7 @@ def render_certificate_pdf(certificate_id: int) -> str:
         storage_key="pdf_storage_key",
         render=render_certificate,
         record=Certificate.record_pdf,
+        seal=True,
     )
 
 

@@ -1,5 +1,5 @@
 """PDF rendering with WeasyPrint: Django templates in, bytes out, nothing fetched from outside; and the render-once
-pipeline that stores a row's PDF exactly once (certificates, audit reports).
+pipeline that stores a row's PDF, signed with the body's key, exactly once (certificates, audit reports).
 
 The URL fetcher serves only `data:` URIs and the project's own static files (found through the staticfiles
 finders), so a template — or applicant text that somehow became markup — cannot reach the network, read
@@ -22,6 +22,7 @@ from django.db import models, transaction
 from django.template.loader import render_to_string
 
 from .queue import TRANSIENT_ERRORS
+from .signing import sign_pdf
 from .storage_errors import StorageUnavailable, transient_storage_errors
 
 logger = logging.getLogger(__name__)
@@ -137,12 +138,15 @@ def render_once(
     render: Callable[[Row], bytes],
     record: Callable[[Row, str, str], bool],
     ready: Callable[[Row], bool] | None = None,
+    seal: bool = False,
 ) -> str:
-    """Render and store one row's PDF once; safe to run twice, concurrently or after a crash.
+    """Render, sign (certportal/signing.py) and store one row's PDF once; safe to run twice, concurrently or after a
+    crash.
 
     `file_field` and `attempts_field` name the row's FileField and start counter, `storage_key` the attribute
     giving its deterministic key (so a retry finds what an interrupted run stored), `record(row, key, sha256)`
-    attaches the file (False if it was attached meanwhile), `ready(row)` says whether there is anything to render.
+    attaches the file (False if it was attached meanwhile), `ready(row)` says whether there is anything to render,
+    `seal` adds the body's visible seal to the signature. The SHA-256 recorded is the signed file's.
     Returns "rendered", "exists", "not-ready" or "gave-up"."""
     with transaction.atomic():
         row = model._default_manager.select_for_update().get(pk=pk)
@@ -157,19 +161,19 @@ def render_once(
         logger.error("%s %s: PDF not rendered after %d attempts", model.__name__, pk, MAX_RENDER_ATTEMPTS)
         return "gave-up"
     with storage_outage_gives_back(functools.partial(_give_back_attempt, model, pk, attempts_field)):
-        key, data = _render_or_reuse(row, getattr(row, storage_key), render)
+        key, data = _render_or_reuse(row, getattr(row, storage_key), render, seal)
     with transaction.atomic():
         recorded = record(row, key, hashlib.sha256(data).hexdigest())
     return "rendered" if recorded else "exists"
 
 
-def _render_or_reuse(row: Row, key: str, render: Callable[[Row], bytes]) -> tuple[str, bytes]:
+def _render_or_reuse(row: Row, key: str, render: Callable[[Row], bytes], seal: bool) -> tuple[str, bytes]:
     if default_storage.exists(key):  # an earlier attempt stored it but died before recording it
         logger.info("%s %s: PDF found in storage, not rendered again", type(row).__name__, row.pk)
         with default_storage.open(key, "rb") as f:
             return key, f.read()
-    data = render(row)
-    logger.info("%s %s: PDF rendered", type(row).__name__, row.pk)
+    data = sign_pdf(render(row), seal=seal)
+    logger.info("%s %s: PDF rendered and signed", type(row).__name__, row.pk)
     return default_storage.save(key, ContentFile(data)), data
 
 

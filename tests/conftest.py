@@ -10,6 +10,7 @@ from django.utils.functional import empty
 
 from accounts import mfa
 from accounts.middleware import SESSION_SEEN, SESSION_STARTED
+from certportal.signing import development_pkcs12
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
 
 
@@ -20,6 +21,14 @@ def pytest_collection_modifyitems(config, items):
             continue
         # A real browser on a loaded 2-core machine sometimes misses a timing; a second failure is real.
         item.add_marker(pytest.mark.flaky(reruns=1))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _signing_key(tmp_path_factory):
+    """Every stored PDF is signed: the tests sign with a development key made once per test run."""
+    path = tmp_path_factory.mktemp("signing") / "signing.p12"
+    path.write_bytes(development_pkcs12("测试认证中心"))
+    settings.SIGNING_PKCS12_PATH, settings.SIGNING_PKCS12_PASSWORD = str(path), ""
 
 
 @pytest.fixture(autouse=True)

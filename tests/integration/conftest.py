@@ -18,6 +18,7 @@ from pathlib import Path
 from urllib.parse import quote, urlparse
 
 import pytest
+from django.conf import settings
 from django.db import connection
 
 from certportal.celery import app as celery_app
@@ -210,6 +211,7 @@ def start_worker(redis_broker, django_db_serialized_rollback, transactional_db, 
             "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
             "EMAIL_FILE_PATH": str(mail_dir),
             "CERTPORTAL_VAR_DIR": str(tmp_path / "var"),
+            "SIGNING_PKCS12_PATH": settings.SIGNING_PKCS12_PATH,  # the test run's key (tests/conftest.py)
             "SECRET_KEY": "integration-test",
             **(env or {}),
         }

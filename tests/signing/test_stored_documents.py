@@ -1,0 +1,61 @@
+"""Every certificate, audit report and decision dossier PDF is signed with the body's key before it is stored."""
+
+import hashlib
+import io
+import zipfile
+from decimal import Decimal
+
+import pytest
+from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation.status import SignatureCoverageLevel
+from pyhanko_certvalidator import ValidationContext
+
+from audits.tasks import render_audit_report
+from certificates import services
+from certificates.dossier import build
+from certificates.models import DecisionDossier
+from certificates.tasks import render_certificate_pdf
+from certportal import signing
+from tests.factories import ready_for_decision
+from tests.signing.conftest import embedded_signatures
+
+pytestmark = pytest.mark.django_db
+
+
+def assert_signed_by_the_body(data: bytes, *, sealed: bool):
+    (signature,) = embedded_signatures(data)
+    status = validate_pdf_signature(signature, ValidationContext(trust_roots=signing.trust_roots()))
+    assert status.bottom_line and status.coverage == SignatureCoverageLevel.ENTIRE_FILE
+    assert status.signing_cert.dump() == signing.signer_certificate_chain()[0].dump()
+    assert ("/AP" in signature.sig_field) is sealed  # the seal is the signature's appearance
+
+
+def test_the_stored_certificate_is_signed_with_a_seal_and_its_recorded_hash_is_the_signed_files(decision_maker):
+    application = ready_for_decision(grade="four_star", score=Decimal("91.50"))
+    certificate = services.grant_certification(application=application, by=decision_maker)
+
+    assert render_certificate_pdf(certificate.pk) == "rendered"
+    certificate.refresh_from_db()
+    data = certificate.pdf.open("rb").read()
+    assert hashlib.sha256(data).hexdigest() == certificate.pdf_sha256
+    assert_signed_by_the_body(data, sealed=True)
+
+
+def test_the_stored_audit_report_is_signed(decision_maker):
+    audit = ready_for_decision(grade="four_star", score=Decimal("91.50")).audits.get()
+
+    assert render_audit_report(audit.pk) == "rendered"
+    audit.refresh_from_db()
+    data = audit.report_pdf.open("rb").read()
+    assert hashlib.sha256(data).hexdigest() == audit.report_pdf_sha256
+    assert_signed_by_the_body(data, sealed=False)
+
+
+def test_the_dossier_case_summary_is_signed(decision_maker):
+    application = ready_for_decision(grade="four_star", score=Decimal("91.50"))
+    dossier = DecisionDossier.objects.create(application=application, requested_by=decision_maker)
+
+    build(dossier)
+    with zipfile.ZipFile(dossier.file.open("rb")) as archive:
+        summary = archive.read("00-case-summary.pdf")
+    assert_signed_by_the_body(summary, sealed=False)
