@@ -10,14 +10,15 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from applications import uscc
-from certportal.files import sha256_of
 from certportal.ratelimit import allow, client_ip
 from certportal.text import CheckedTextMixin
+from certportal.verification import PdfVerification, UnreadablePdf, verify_pdf
 
 from ..models import Certificate, SurveillanceReview, VerificationLookup
 from ..pdf import certification_body
 
 LOOKUPS_PER_MINUTE = 30
+MAX_UPLOAD = 10 * 1024 * 1024  # a certificate PDF is a few hundred kilobytes
 SHORTEST_SEARCH = 4  # a shorter query must be a whole certificate number or credit code
 
 
@@ -45,13 +46,27 @@ def _exact_matches(q):
 class CompareForm(CheckedTextMixin, forms.Form):
     pdf = forms.FileField(label=gettext_lazy("Certificate PDF"))
 
+    def __init__(self, *args, issued_sha256: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.issued_sha256 = issued_sha256
+        self.verification: PdfVerification | None = None
+
     def clean_pdf(self):
         upload = self.cleaned_data["pdf"]
-        if upload.size > 10 * 1024 * 1024:
+        if upload.size > MAX_UPLOAD:
             raise forms.ValidationError(_("The file is larger than 10 MB; a certificate PDF is much smaller."))
-        if upload.read(5) != b"%PDF-":
+        data = upload.read()
+        if not data.startswith(b"%PDF-"):
             raise forms.ValidationError(_("This file is not a PDF."))
-        upload.seek(0)
+        try:
+            self.verification = verify_pdf(data, issued_sha256=self.issued_sha256)
+        except UnreadablePdf:
+            raise forms.ValidationError(_("This file cannot be read as a PDF: it is damaged or not a PDF.")) from None
+        # A certificate issued before the portal signed its PDFs is still recognised by its SHA-256.
+        if not self.verification.signed and not self.verification.matches_issued:
+            raise forms.ValidationError(
+                _("This PDF carries no electronic signature and is not the file we issued: it proves nothing.")
+            )
         return upload
 
 
@@ -115,21 +130,21 @@ def verify(request, token):
 
 @require_POST
 def compare_pdf(request, token):
-    """Compare an uploaded PDF's SHA-256 with the issued one; the file is not stored."""
+    """Check an uploaded PDF: its signature (who, unchanged or not, when) and whether it is the file we issued.
+    The file is not stored."""
     if limited := _rate_limited(request):
         return limited
     certificate = _certificate_for(token)
     if certificate is None:
         return render(request, "certificates/verify_unknown.html", status=404)
-    form = CompareForm(request.POST, request.FILES)
-    result = None
-    if form.is_valid():
-        sha256 = sha256_of(form.cleaned_data["pdf"])
-        result = {"sha256": sha256, "matches": sha256 == certificate.pdf_sha256}
-        _log(request, VerificationLookup.Kind.COMPARE, result["sha256"], certificate)
-    context = _verify_context(certificate, compare_result=result)
+    form = CompareForm(request.POST, request.FILES, issued_sha256=certificate.pdf_sha256)
+    valid = form.is_valid()
+    if valid:
+        assert form.verification is not None  # set by a valid form
+        _log(request, VerificationLookup.Kind.COMPARE, form.verification.sha256, certificate)
+    context = _verify_context(certificate, verification=form.verification if valid else None)
     context["compare_form"] = form
-    return render(request, "certificates/verify.html", context, status=200 if form.is_valid() else 400)
+    return render(request, "certificates/verify.html", context, status=200 if valid else 400)
 
 
 @require_GET

@@ -74,14 +74,33 @@ def blank_pdf():
     return out.getvalue()
 
 
+def with_one_byte_changed(pdf):
+    """The page's size changed by one digit (inside the signed bytes)."""
+    changed = bytearray(pdf)
+    at = pdf.index(b"/MediaBox") + len(b"/MediaBox [ 0 0 6")
+    changed[at] = ord("7") if changed[at] != ord("7") else ord("8")
+    return bytes(changed)
+
+
+def with_incremental_update(pdf):
+    """The first page turned by 90 degrees in an incremental update appended after the signature."""
+    writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
+    page = writer.root["/Pages"]["/Kids"][0]
+    page["/Rotate"] = generic.NumberObject(90)
+    writer.update_container(page)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
 @pytest.fixture
-def body_key(tmp_path, settings):
+def our_key(tmp_path, settings):
     key = BodyKey(tmp_path, "body")
     key.configure(settings)
     return key
 
 
-def test_a_signed_pdf_says_who_signed_it_and_that_it_is_unchanged(body_key):
+def test_a_signed_pdf_says_who_signed_it_and_that_it_is_unchanged(our_key):
     signed = signing.sign_pdf(blank_pdf())
     result = verify_pdf(signed, issued_sha256=verify_pdf(signed).sha256)
     assert result.signed and result.trusted and result.intact and result.unchanged
@@ -93,55 +112,46 @@ def test_a_signed_pdf_says_who_signed_it_and_that_it_is_unchanged(body_key):
     assert result.matches_issued is True
 
 
-def test_one_changed_byte_makes_it_modified(body_key):
+def test_one_changed_byte_makes_it_modified(our_key):
     signed = signing.sign_pdf(blank_pdf())
-    changed = bytearray(signed)
-    at = signed.index(b"/MediaBox") + len(b"/MediaBox [ 0 0 6")
-    changed[at] = ord("7") if changed[at] != ord("7") else ord("8")
-    result = verify_pdf(bytes(changed), issued_sha256=verify_pdf(signed).sha256)
+    result = verify_pdf(with_one_byte_changed(signed), issued_sha256=verify_pdf(signed).sha256)
     assert result.signed and not result.intact and not result.unchanged
     assert result.change == CHANGED_BYTES
     assert result.matches_issued is False
 
 
-def test_an_incremental_update_after_signing_is_named(body_key):
-    writer = IncrementalPdfFileWriter(io.BytesIO(signing.sign_pdf(blank_pdf())))
-    page = writer.root["/Pages"]["/Kids"][0]
-    page["/Rotate"] = generic.NumberObject(90)
-    writer.update_container(page)
-    out = io.BytesIO()
-    writer.write(out)
-    result = verify_pdf(out.getvalue())
+def test_an_incremental_update_after_signing_is_named(our_key):
+    result = verify_pdf(with_incremental_update(signing.sign_pdf(blank_pdf())))
     assert result.signed and result.intact and not result.unchanged
     assert (result.coverage, result.change) == ("ENTIRE_REVISION", INCREMENTAL_UPDATE)
     assert result.matches_issued is None
 
 
-def test_an_unsigned_pdf_says_so(body_key):
+def test_an_unsigned_pdf_says_so(our_key):
     result = verify_pdf(blank_pdf())
     assert not result.signed and not result.unchanged and result.signer is None
 
 
 @pytest.mark.parametrize("data", [b"%PDF-1.7\n garbage \x00\xff", b"", b"hello"])
-def test_garbage_is_unreadable(body_key, data):
+def test_garbage_is_unreadable(our_key, data):
     with pytest.raises(UnreadablePdf):
         verify_pdf(data)
 
 
-def test_a_signature_by_an_outsider_is_not_ours(body_key, tmp_path, settings):
+def test_a_signature_by_an_outsider_is_not_ours(our_key, tmp_path, settings):
     outsider = BodyKey(tmp_path, "outsider", organization="冒名认证中心")
     outsider.configure(settings)
     forged = signing.sign_pdf(blank_pdf())
-    body_key.configure(settings)
+    our_key.configure(settings)
     result = verify_pdf(forged)
     assert result.signed and result.intact and not result.trusted
     assert result.signer.organization == "冒名认证中心" and result.chain == []
 
 
-def test_after_a_key_rotation_documents_signed_with_the_old_key_still_validate(body_key, tmp_path, settings):
+def test_after_a_key_rotation_documents_signed_with_the_old_key_still_validate(our_key, tmp_path, settings):
     old_document = signing.sign_pdf(blank_pdf())
     new_key = BodyKey(tmp_path, "body-2027")
-    new_key.configure(settings, extra_roots=[body_key.ca_path])
+    new_key.configure(settings, extra_roots=[our_key.ca_path])
     new_document = signing.sign_pdf(blank_pdf())
 
     old, new = verify_pdf(old_document), verify_pdf(new_document)
@@ -152,7 +162,7 @@ def test_after_a_key_rotation_documents_signed_with_the_old_key_still_validate(b
     assert not verify_pdf(old_document).trusted
 
 
-def test_a_changed_signature_makes_it_modified(body_key):
+def test_a_changed_signature_makes_it_modified(our_key):
     signed = signing.sign_pdf(blank_pdf())
     changed = bytearray(signed)
     at = signed.index(b"/Contents <") + len(b"/Contents <") + 10
@@ -161,7 +171,7 @@ def test_a_changed_signature_makes_it_modified(body_key):
     assert result.signed and not result.unchanged and result.change == CHANGED_BYTES
 
 
-def test_bytes_appended_after_the_signature_are_named(body_key):
+def test_bytes_appended_after_the_signature_are_named(our_key):
     result = verify_pdf(signing.sign_pdf(blank_pdf()) + b"\n% appended\n")
     assert result.signed and result.intact and not result.unchanged
     assert result.change == APPENDED_BYTES
