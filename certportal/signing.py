@@ -27,6 +27,7 @@ from django.conf import settings
 from django.utils.html import escape
 from django.utils.module_loading import import_string
 from pyhanko.keys.internal import translate_pyca_cryptography_cert_to_asn1, translate_pyca_cryptography_key_to_asn1
+from pyhanko.pdf_utils import layout
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import fields, signers, timestamps
 from pyhanko.sign.general import get_pyca_cryptography_hash
@@ -147,7 +148,7 @@ def sign_pdf(data: bytes, *, seal: bool = False, field_name: str = "Signature1")
         validation_context=ValidationContext(trust_roots=trust_roots(), allow_fetching=True) if long_term else None,
     )
     field_spec = fields.SigFieldSpec(field_name, on_page=0, box=SEAL_BOX if seal else None)
-    style = StaticStampStyle.from_pdf_file(seal_pdf_path(), border_width=0) if seal else None
+    style = StaticStampStyle.from_pdf_file(seal_pdf_path(), border_width=0, background_layout=_FILL) if seal else None
     pdf_signer = signers.PdfSigner(
         meta, signer, timestamper=_timestamper(), new_field_spec=field_spec, stamp_style=style
     )
@@ -160,15 +161,18 @@ def sign_pdf(data: bytes, *, seal: bool = False, field_name: str = "Signature1")
 
 # --- The visible seal ------------------------------------------------------------------------------------------------
 
-# Where the seal goes on the first page, in PDF points from the bottom left of an A4 page: the certificate's free
-# bottom-right corner.
-SEAL_BOX = (400, 36, 560, 92)
+# Where the seal goes on the first page, in PDF points from the bottom left of the certificate's landscape A4 page:
+# its free space beside the signatory and QR code, above the validity note.
+SEAL_BOX = (410, 110, 570, 166)
+_FILL = layout.SimpleBoxLayoutRule(
+    x_align=layout.AxisAlignment.ALIGN_MIN, y_align=layout.AxisAlignment.ALIGN_MIN, margins=layout.Margins()
+)
 _SEAL_HTML = """<!doctype html><html><head><style>
 @page {{ size: {width}pt {height}pt; margin: 0 }}
 html, body {{ margin: 0; height: 100%; }}
 body {{ box-sizing: border-box; border: 1.2pt solid #b3261e; border-radius: 4pt; padding: 4pt 6pt; color: #b3261e;
-  font-family: "Noto Sans CJK SC", "WenQuanYi Micro Hei", sans-serif; font-size: 7pt; line-height: 1.3; }}
-.name {{ font-weight: bold; font-size: 8pt; }}
+  font-family: "Noto Sans CJK SC", "WenQuanYi Micro Hei", sans-serif; font-size: 8pt; line-height: 1.35; }}
+.name {{ font-weight: bold; font-size: 10pt; }}
 </style></head><body><div class="name">{name}</div><div>{name_en}</div>
 <div>电子签章 · Digitally signed (PAdES)</div></body></html>"""
 

@@ -1,11 +1,12 @@
 """Every certificate, audit report and decision dossier PDF is signed with the body's key before it is stored."""
 
 import hashlib
-import io
+import subprocess
 import zipfile
 from decimal import Decimal
 
 import pytest
+from PIL import Image, ImageChops
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
@@ -14,6 +15,7 @@ from audits.tasks import render_audit_report
 from certificates import services
 from certificates.dossier import build
 from certificates.models import DecisionDossier
+from certificates.pdf import render_certificate
 from certificates.tasks import render_certificate_pdf
 from certportal import signing
 from tests.factories import ready_for_decision
@@ -59,3 +61,21 @@ def test_the_dossier_case_summary_is_signed(decision_maker):
     with zipfile.ZipFile(dossier.file.open("rb")) as archive:
         summary = archive.read("00-case-summary.pdf")
     assert_signed_by_the_body(summary, sealed=False)
+
+
+def test_the_sealed_certificate_looks_the_same_apart_from_the_seal(decision_maker, tmp_path):
+    application = ready_for_decision(grade="four_star", score=Decimal("91.50"))
+    certificate = services.grant_certification(application=application, by=decision_maker)
+    unsigned = render_certificate(certificate)
+    pictures = []
+    for name, data in [("unsigned", unsigned), ("signed", signing.sign_pdf(unsigned, seal=True))]:
+        (tmp_path / f"{name}.pdf").write_bytes(data)
+        subprocess.run(["pdftoppm", "-r", "72", "-png", "-singlefile", name + ".pdf", name], cwd=tmp_path, check=True)
+        pictures.append(Image.open(tmp_path / f"{name}.png").convert("RGB"))
+
+    changed = ImageChops.difference(*pictures).getbbox()  # at 72 dpi a pixel is a point
+    assert changed is not None  # the seal is drawn
+    x1, y1, x2, y2 = signing.SEAL_BOX
+    height = pictures[0].height
+    assert x1 - 1 <= changed[0] and changed[2] <= x2 + 1
+    assert height - y2 - 1 <= changed[1] and changed[3] <= height - y1 + 1
