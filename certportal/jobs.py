@@ -34,6 +34,13 @@ PERIODIC_JOBS = [
         description="Re-enqueue notifications, invitations, audit photo derivatives, audit report PDFs, certificate "
         "PDFs and dossiers whose message may have been lost while the broker was down.",
     ),
+    PeriodicJob(
+        name=JOB_PREFIX + "daily record checkpoint",
+        task="trail.tasks.daily_checkpoint",
+        crontab={"minute": "5", "hour": "0", "timezone": "Asia/Shanghai"},
+        description="Sign the certification record's last entry (number, hash, date) and publish it at "
+        "/trail/checkpoints/.",
+    ),
 ]
 
 

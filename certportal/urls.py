@@ -18,5 +18,6 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("portal/", include("applications.urls")),
     path("audits/", include("audits.urls")),
+    path("trail/", include("trail.urls")),
     path("", include("certificates.urls")),
 ]

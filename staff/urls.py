@@ -1,10 +1,12 @@
 from django.contrib import admin
 from django.urls import path
 
-from .views import dashboard
+from .views import dashboard, record
 
 # Under admin/, with the admin's sign-in and second factor (admin_view); named without a namespace, as the admin's
 # templates link to it.
 urlpatterns = [
     path("dashboard/", admin.site.admin_view(dashboard.dashboard), name="staff_dashboard"),
+    # Its own checks first (a 404 for outsiders), then the admin's sign-in and second factor.
+    path("cases/<int:pk>/record.zip", record.case_record, name="staff_case_record"),
 ]

@@ -76,13 +76,19 @@ def build(label: str, entries: list[TrailEntry], documents: dict[str, bytes]) ->
 def _signature_problems(manifest: bytes, signature: bytes) -> tuple[list[str], str]:
     from asn1crypto import cms
     from pyhanko.sign.validation.generic_cms import async_validate_detached_cms
+    from pyhanko_certvalidator import ValidationContext
 
     try:
         signed_data = cms.ContentInfo.load(signature)["content"]
-        status = asyncio.run(async_validate_detached_cms(manifest, signed_data))
+        # Offline: the chain is the one the signature carries; its root is named so it can be compared with the
+        # body's published CA certificate.
+        roots = [c.chosen for c in signed_data["certificates"] if c.chosen.self_signed]
+        context = ValidationContext(trust_roots=roots, allow_fetching=False)
+        status = asyncio.run(async_validate_detached_cms(manifest, signed_data, signer_validation_context=context))
     except Exception as error:  # a damaged signature is a finding to report, whatever the parser says
         return [f"manifest.sig cannot be read: {error}"], ""
-    signer = status.signing_cert.subject.human_friendly
+    root = roots[0].subject.human_friendly if roots else "no root certificate"
+    signer = f"{status.signing_cert.subject.human_friendly} (issued under {root})"
     if not (status.intact and status.valid):
         return ["manifest.sig does not match manifest.json"], signer
     return [], signer
