@@ -1,7 +1,7 @@
 """Province-level regions from a 统一社会信用代码: characters 3–4 are the first two digits of the registering
 authority's administrative division code (GB/T 2260); "10" marks registrations at national level."""
 
-from django.utils.translation import get_language
+from certportal.bilingual import bilingual
 
 # code: (Chinese, English)
 PROVINCES = {
@@ -47,7 +47,7 @@ def province_name(code: str) -> str:
     names = PROVINCES.get(code)
     if names is None:
         return code
-    return names[1] if (get_language() or "").startswith("en") else names[0]
+    return bilingual(*names)
 
 
 def region_of(credit_code: str) -> str:

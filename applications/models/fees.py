@@ -5,10 +5,11 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import get_language, gettext
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from certportal.bilingual import BilingualName, bilingual
 from certportal.storage import random_key
 from certportal.workflow import (
     SYSTEM,
@@ -130,7 +131,7 @@ class FeeSchedule(models.Model):
         return schedule
 
 
-class FeeItem(models.Model):
+class FeeItem(BilingualName):
     class Basis(models.TextChoices):
         ONE_OFF = "one_off", _("One-off")
         PER_MAN_DAY = "per_man_day", _("Per audit man-day")
@@ -143,8 +144,6 @@ class FeeItem(models.Model):
 
     schedule = models.ForeignKey(FeeSchedule, models.CASCADE, related_name="items", verbose_name=_("fee schedule"))
     code = models.SlugField(_("code"), max_length=40)
-    name_zh = models.CharField(_("name (Chinese)"), max_length=100)
-    name_en = models.CharField(_("name (English)"), max_length=100)
     basis = models.CharField(_("basis"), max_length=20, choices=Basis.choices)
     applies_to = models.CharField(_("applies to"), max_length=20, choices=AppliesTo.choices)
     amount = models.DecimalField(_("amount (CNY)"), max_digits=10, decimal_places=2, validators=[MinValueValidator(0)])
@@ -218,7 +217,7 @@ class QuoteLine(models.Model):
 
     @property
     def name(self) -> str:
-        return self.name_en if (get_language() or "").startswith("en") else self.name_zh
+        return bilingual(self.name_zh, self.name_en)
 
 
 def _transfer_reference() -> str:

@@ -2,19 +2,21 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Max
 from django.utils import timezone
-from django.utils.translation import get_language, gettext
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from certportal.bilingual import BilingualName, bilingual
 from certportal.files import StoredFile
 from certportal.storage import random_key
 from certportal.workflow import Transition, Workflow, WorkflowMixin, member_of, reviewer
 
 
-class MaterialType(models.Model):
+class MaterialType(BilingualName):
     """A kind of document every application must (or may) include (domain.md §5.1)."""
 
     code = models.SlugField(_("code"), max_length=40, unique=True)
+    # Longer than the other names: a document's title.
     name_zh = models.CharField(_("name (Chinese)"), max_length=200)
     name_en = models.CharField(_("name (English)"), max_length=200)
     description_zh = models.TextField(_("description (Chinese)"), blank=True)
@@ -34,16 +36,9 @@ class MaterialType(models.Model):
         verbose_name_plural = _("material types")
         ordering = ["order", "pk"]
 
-    def __str__(self) -> str:
-        return self.name
-
-    @property
-    def name(self) -> str:
-        return self.name_en if (get_language() or "").startswith("en") else self.name_zh
-
     @property
     def description(self) -> str:
-        return self.description_en if (get_language() or "").startswith("en") else self.description_zh
+        return bilingual(self.description_zh, self.description_en)
 
 
 class MaterialItem(WorkflowMixin, models.Model):

@@ -2,9 +2,10 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models, transaction
 from django.db.models import Max
-from django.utils.translation import get_language, gettext
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from certportal.bilingual import bilingual
 from certportal.workflow import alters_data
 
 
@@ -127,4 +128,4 @@ class Indicator(models.Model):
 
     @property
     def title(self) -> str:
-        return self.title_en if (get_language() or "").startswith("en") else self.title_zh
+        return bilingual(self.title_zh, self.title_en)
