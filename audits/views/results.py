@@ -132,12 +132,9 @@ def respond(request, pk):
 @require_POST
 def verify(request, pk):
     nc = _nonconformity(request, pk)
-    if not permissions.can_verify(request.user, nc):
-        if permissions.team_role(request.user, nc.audit) is None:
-            raise Http404
-        if not nc.WORKFLOW["verify"].permits(request.user, nc):
-            raise PermissionDenied
-        return _refuse_verify(request, nc)
+    refusal = _verify_refusal(request, nc)
+    if refusal:
+        return refusal
     try:
         services.verify_nonconformity(nonconformity=nc, by=request.user)
     except TransitionError as error:
@@ -147,7 +144,15 @@ def verify(request, pk):
     return redirect("audits:nonconformity", nc.pk)
 
 
-def _refuse_verify(request, nc):
+def _verify_refusal(request, nc):
+    """None when the user may verify or reopen the nonconformity now. Otherwise someone off the audit team gets a
+    404, a team member without the right a 403, and the team when the nonconformity is not answered yet a message."""
+    if permissions.can_verify(request.user, nc):
+        return None
+    if permissions.team_role(request.user, nc.audit) is None:
+        raise Http404
+    if not nc.WORKFLOW["verify"].permits(request.user, nc):
+        raise PermissionDenied
     messages.error(request, _("Only an answered nonconformity can be verified or reopened, by the audit team."))
     return redirect("audits:nonconformity", nc.pk)
 
@@ -156,12 +161,9 @@ def _refuse_verify(request, nc):
 @require_POST
 def reopen(request, pk):
     nc = _nonconformity(request, pk)
-    if not permissions.can_verify(request.user, nc):
-        if permissions.team_role(request.user, nc.audit) is None:
-            raise Http404
-        if not nc.WORKFLOW["verify"].permits(request.user, nc):
-            raise PermissionDenied
-        return _refuse_verify(request, nc)
+    refusal = _verify_refusal(request, nc)
+    if refusal:
+        return refusal
     form = ReopenForm(request.POST)
     if not form.is_valid():
         return render(request, "audits/nonconformity.html", _detail_context(request, nc, reopen_form=form), status=400)

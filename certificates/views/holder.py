@@ -89,9 +89,7 @@ def certificate_pdf(request, pk):
 @login_required
 @require_POST
 def choose_delivery(request, pk):
-    certificate = get_object_or_404(Certificate.objects.visible_to(request.user), pk=pk)
-    if not Certificate.WORKFLOW["choose_delivery"].permits(request.user, certificate):
-        raise PermissionDenied  # a member who is not the owner (logged as a DENIED event)
+    certificate = _certificate_for(request, pk, "choose_delivery")
     form = DeliveryForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Please choose how the certificate should be delivered."))
@@ -108,9 +106,7 @@ def choose_delivery(request, pk):
 @login_required
 @require_POST
 def apply_for_recertification(request, pk):
-    certificate = get_object_or_404(Certificate.objects.visible_to(request.user), pk=pk)
-    if not Certificate.WORKFLOW["request_recertification"].permits(request.user, certificate):
-        raise PermissionDenied  # a member who is not the owner (logged as a DENIED event)
+    certificate = _certificate_for(request, pk, "request_recertification")
     try:
         application = services.start_recertification(certificate=certificate, by=request.user)
     except TransitionError as error:
@@ -135,3 +131,12 @@ def apply_for_recertification(request, pk):
         ),
     )
     return redirect(application)
+
+
+def _certificate_for(request, pk, transition: str) -> Certificate:
+    """The holder's certificate, when the user may make `transition` on it: a member who is not the owner gets a 403
+    (logged as a DENIED event), anyone outside the holder a 404."""
+    certificate = get_object_or_404(Certificate.objects.visible_to(request.user), pk=pk)
+    if not Certificate.WORKFLOW[transition].permits(request.user, certificate):
+        raise PermissionDenied
+    return certificate
