@@ -33,6 +33,20 @@ SUCCESS = {
 }
 
 
+# The decisions on one material or one payment of the application page (the transition and the model's method have
+# the decision's name), with what the reviewer is told; every decision but the first of each takes the reason.
+MATERIAL_DECISIONS = {
+    "accept": gettext_lazy("Material accepted."),
+    "reject": gettext_lazy("Material rejected; the applicant was told why."),
+}
+PAYMENT_DECISIONS = {
+    "confirm": gettext_lazy("Payment confirmed; the application is paid."),
+    "reject": gettext_lazy("Receipt rejected."),
+    "refund": gettext_lazy("Refund recorded."),
+}
+WITHOUT_REASON = {"accept", "confirm"}
+
+
 class ActionForm(CheckedTextMixin, forms.Form):
     expected_status = forms.CharField(required=False, max_length=20, widget=forms.HiddenInput)
     reason = forms.CharField(label=gettext_lazy("Reason"), required=False, max_length=2000, widget=forms.Textarea)
@@ -63,41 +77,13 @@ def transition(request, model_admin, object_id, name):
 @require_POST
 def material_decision(request, model_admin, object_id, item_id, decision):
     item = get_object_or_404(MaterialItem.objects.select_related("material_type"), pk=item_id, application=object_id)
-    if decision not in ("accept", "reject") or not MaterialItem.WORKFLOW[decision].permits(request.user, item):
-        raise PermissionDenied
-
-    def act():
-        form = _valid_form(request)
-        expected = form.cleaned_data["expected_status"]
-        if decision == "accept":
-            item.accept(by=request.user, expected=expected)
-        else:
-            item.reject(by=request.user, reason=form.cleaned_data["reason"], expected=expected)
-
-    success = _("Material accepted.") if decision == "accept" else _("Material rejected; the applicant was told why.")
-    return _perform(request, act, success, object_id)
+    return _decide(request, item, decision, MATERIAL_DECISIONS, object_id)
 
 
 @require_POST
 def payment_decision(request, model_admin, object_id, payment_id, decision):
     payment = get_object_or_404(Payment.objects.select_related("application"), pk=payment_id, application=object_id)
-    if decision not in ("confirm", "reject", "refund") or not Payment.WORKFLOW[decision].permits(request.user, payment):
-        raise PermissionDenied
-
-    def act():
-        form = _valid_form(request)
-        expected = form.cleaned_data["expected_status"]
-        if decision == "confirm":
-            payment.confirm(by=request.user, expected=expected)
-        else:
-            getattr(payment, decision)(by=request.user, reason=form.cleaned_data["reason"], expected=expected)
-
-    success = {
-        "confirm": _("Payment confirmed; the application is paid."),
-        "reject": _("Receipt rejected."),
-        "refund": _("Refund recorded."),
-    }[decision]
-    return _perform(request, act, success, object_id)
+    return _decide(request, payment, decision, PAYMENT_DECISIONS, object_id)
 
 
 def material_file(request, model_admin, file_id):
@@ -116,6 +102,19 @@ def payment_receipt(request, model_admin, payment_id):
 
 
 # --- helpers -------------------------------------------------------------------------------------------------
+
+
+def _decide(request, obj, decision: str, successes: dict, object_id):
+    """A reviewer's decision on one material or payment of the application, with the reason when it takes one."""
+    if decision not in successes or not obj.WORKFLOW[decision].permits(request.user, obj):
+        raise PermissionDenied
+
+    def act():
+        form = _valid_form(request)
+        reason = {} if decision in WITHOUT_REASON else {"reason": form.cleaned_data["reason"]}
+        getattr(obj, decision)(by=request.user, expected=form.cleaned_data["expected_status"], **reason)
+
+    return _perform(request, act, str(successes[decision]), object_id)
 
 
 def _valid_form(request) -> ActionForm:
