@@ -1,5 +1,5 @@
-"""System checks of the certificates app: PDF rendering, the number pattern, and demo mode and demo accounts
-(both refused in deployment)."""
+"""System checks of the certificates app: PDF rendering, the number pattern, and demo mode, demo accounts and a
+development signing key (all refused in deployment)."""
 
 from django.conf import settings
 from django.core.checks import Error, Tags, register
@@ -78,3 +78,27 @@ def certificate_number_check(app_configs=None, **kwargs):
         'e.g. "CP-{year}-{seq:06d}" or "034{yy}Q{seq:05d}R{recert}{size}" (certificates/numbering.py).'
     )
     return [Error(problem, hint=hint, id="certificates.E003") for problem in problems]
+
+
+@register(Tags.security, deploy=True)
+def signing_key_check(app_configs=None, **kwargs):
+    """Documents are signed with the body's key: in a deployment it must load, and not be a development one."""
+    from certportal.signing import is_development_certificate, signer_certificate_chain
+
+    if settings.DEBUG:
+        return []
+    try:
+        chain = signer_certificate_chain()
+    except (OSError, ValueError, ImportError) as error:
+        problem = f"The signing key cannot be loaded ({error})."
+    else:
+        if not is_development_certificate(chain[0]):
+            return []
+        problem = f"The signing key is a development one: {chain[0].subject.human_friendly}."
+    return [
+        Error(
+            problem,
+            hint='Set SIGNING_PKCS12_PATH and SIGNING_PKCS12_PASSWORD to the body\'s key (README "Signing").',
+            id="certificates.E005",
+        )
+    ]

@@ -220,6 +220,11 @@ def is_development_certificate(cert: x509.Certificate) -> bool:
 
 def development_pkcs12(body_name: str, password: str = "") -> bytes:
     """A new development CA and a signing certificate issued by it ("<body> (DEVELOPMENT)"), as PKCS#12."""
+    return new_ca_and_signer_pkcs12(DEVELOPMENT_CA_NAME, f"{body_name} {DEVELOPMENT_MARK}", body_name, password)
+
+
+def new_ca_and_signer_pkcs12(ca_name: str, signer_name: str, organization: str, password: str = "") -> bytes:
+    """A new CA (RSA-3072, ten years) and a signing certificate it issued (RSA-2048, five years), as PKCS#12."""
     import datetime
 
     from cryptography import x509 as cx509
@@ -231,18 +236,18 @@ def development_pkcs12(body_name: str, password: str = "") -> bytes:
     now = datetime.datetime.now(datetime.UTC)
     ca_key = rsa.generate_private_key(public_exponent=65537, key_size=3072)
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    ca_name = cx509.Name([cx509.NameAttribute(NameOID.COMMON_NAME, DEVELOPMENT_CA_NAME)])
+    issuer = cx509.Name([cx509.NameAttribute(NameOID.COMMON_NAME, ca_name)])
     name = cx509.Name(
         [
-            cx509.NameAttribute(NameOID.COMMON_NAME, f"{body_name} {DEVELOPMENT_MARK}"),
-            cx509.NameAttribute(NameOID.ORGANIZATION_NAME, body_name),
+            cx509.NameAttribute(NameOID.COMMON_NAME, signer_name),
+            cx509.NameAttribute(NameOID.ORGANIZATION_NAME, organization),
         ]
     )
     ca_ski = cx509.SubjectKeyIdentifier.from_public_key(ca_key.public_key())
     ca_cert = (
         cx509.CertificateBuilder()
-        .subject_name(ca_name)
-        .issuer_name(ca_name)
+        .subject_name(issuer)
+        .issuer_name(issuer)
         .public_key(ca_key.public_key())
         .serial_number(cx509.random_serial_number())
         .not_valid_before(now - datetime.timedelta(days=1))
@@ -257,7 +262,7 @@ def development_pkcs12(body_name: str, password: str = "") -> bytes:
     cert = (
         cx509.CertificateBuilder()
         .subject_name(name)
-        .issuer_name(ca_name)
+        .issuer_name(issuer)
         .public_key(key.public_key())
         .serial_number(cx509.random_serial_number())
         .not_valid_before(now - datetime.timedelta(days=1))

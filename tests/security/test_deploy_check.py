@@ -7,14 +7,18 @@ import re
 import secrets
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
 
 from accounts import checks
+from certportal.signing import new_ca_and_signer_pkcs12
 
 ROOT = Path(__file__).resolve().parents[2]
+SIGNING_KEY = Path(tempfile.mkdtemp()) / "signing.p12"
+SIGNING_KEY.write_bytes(new_ca_and_signer_pkcs12("Test CA", "测试认证中心", "测试认证中心"))
 PRODUCTION = {
     "DEBUG": "false",
     "SECRET_KEY": secrets.token_urlsafe(64),
@@ -31,6 +35,7 @@ PRODUCTION = {
     "CACHE_URL": "redis://127.0.0.1:6379/2",
     "DATABASE_URL": "sqlite://:memory:",
     "MFA_ENCRYPTION_KEYS": Fernet.generate_key().decode(),  # second-factor secrets: a key of their own
+    "SIGNING_PKCS12_PATH": str(SIGNING_KEY),  # the body's signing key, not a development one
 }
 HTTPS_VARIABLES = ("SECURE_SSL_REDIRECT", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE", "SECURE_HSTS_SECONDS")
 

@@ -15,6 +15,9 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
+        if settings.SIGNING_KEY_BACKEND != "certportal.signing.PKCS12Backend":
+            self.stdout.write(f"Signing with {settings.SIGNING_KEY_BACKEND}: no key file to create")
+            return
         path = Path(settings.SIGNING_PKCS12_PATH)
         if path.exists():
             self.stdout.write(f"Signing key present: {path}")
