@@ -20,6 +20,7 @@ from certificates.tasks import render_certificate_pdf
 from certportal import signing
 from tests.factories import ready_for_decision
 from tests.signing.conftest import embedded_signatures
+from tests.signing.test_signing import pdfsig
 
 pytestmark = pytest.mark.django_db
 
@@ -32,7 +33,9 @@ def assert_signed_by_the_body(data: bytes, *, sealed: bool):
     assert ("/AP" in signature.sig_field) is sealed  # the seal is the signature's appearance
 
 
-def test_the_stored_certificate_is_signed_with_a_seal_and_its_recorded_hash_is_the_signed_files(decision_maker):
+def test_the_stored_certificate_is_signed_with_a_seal_and_its_recorded_hash_is_the_signed_files(
+    decision_maker, tmp_path
+):
     application = ready_for_decision(grade="four_star", score=Decimal("91.50"))
     certificate = services.grant_certification(application=application, by=decision_maker)
 
@@ -41,6 +44,8 @@ def test_the_stored_certificate_is_signed_with_a_seal_and_its_recorded_hash_is_t
     data = certificate.pdf.open("rb").read()
     assert hashlib.sha256(data).hexdigest() == certificate.pdf_sha256
     assert_signed_by_the_body(data, sealed=True)
+    report = pdfsig(data, tmp_path)  # an independent validator (poppler)
+    assert "Signature Validation: Signature is Valid." in report and "Total document signed" in report
 
 
 def test_the_stored_audit_report_is_signed(decision_maker):
