@@ -25,7 +25,7 @@ def is_member(user, organization: Organization) -> bool:
 
 def is_owner(user, organization: Organization) -> bool:
     membership = membership_of(user)
-    return is_member(user, organization) and membership.role == Membership.Role.OWNER
+    return membership is not None and is_member(user, organization) and membership.role == Membership.Role.OWNER
 
 
 def can_use_portal(user) -> bool:

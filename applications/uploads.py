@@ -161,7 +161,7 @@ def check_batch(files: list, *, stored_total: int) -> list[CheckedFile]:
 # --- content checks --------------------------------------------------------------------------------
 
 
-def _check_image(uploaded, pillow_format: str) -> None:
+def _check_image(uploaded, pillow_format: str | None) -> None:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)

@@ -82,7 +82,9 @@ def report_context(audit: Audit) -> dict:
     sheet = scoresheet.build(audit)
     result = sheet.result
     team = list(audit.team.select_related("auditor").order_by("role", "pk"))
-    with open(finders.find("img/logo.svg"), "rb") as f:
+    logo_path = finders.find("img/logo.svg")
+    assert isinstance(logo_path, str)  # one of the project's static files
+    with open(logo_path, "rb") as f:
         logo = _data_uri(f.read(), "image/svg+xml")
     return {
         "audit": audit,

@@ -7,6 +7,8 @@ for the editable columns of a list (`get_changelist_form`). `checked_admin` puts
 project's, allauth's, django-celery's…) can be left out.
 """
 
+from typing import cast
+
 from django import forms
 from django.contrib import admin
 from django.forms.widgets import Input
@@ -22,10 +24,10 @@ class NamedInputsMixin:
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        name_inputs(self)
+        name_inputs(cast(forms.BaseForm, self))  # put in front of a form class only (checked_form)
 
 
-class NamedInputsFormSetMixin:
+class NamedInputsFormSetMixin(forms.BaseFormSet):
     """The fields a formset adds to each of its forms (an inline row's "delete" box) are named too."""
 
     def add_fields(self, form, index):
@@ -69,12 +71,12 @@ def checked_formset(formset_class):
     return type(formset_class.__name__, (NamedInputsFormSetMixin, formset_class), {"form": form})
 
 
-class CheckedInlineMixin:
+class CheckedInlineMixin(admin.options.InlineModelAdmin):
     def get_formset(self, request, obj=None, **kwargs):
         return checked_formset(super().get_formset(request, obj, **kwargs))
 
 
-class CheckedModelAdminMixin:
+class CheckedModelAdminMixin(admin.ModelAdmin):
     def get_form(self, request, obj=None, change=False, **kwargs):
         return checked_form(super().get_form(request, obj, change=change, **kwargs))
 

@@ -7,6 +7,7 @@ certification body's own rules, operations and logging.
 import os
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import environ
 from botocore.config import Config as S3ClientConfig
@@ -169,7 +170,7 @@ if AWS_STORAGE_BUCKET_NAME:
     AWS_QUERYSTRING_AUTH = True
     AWS_QUERYSTRING_EXPIRE = env.int("AWS_QUERYSTRING_EXPIRE", default=300)
     AWS_S3_FILE_OVERWRITE = False
-    default_storage = {"BACKEND": "storages.backends.s3.S3Storage"}
+    default_storage: dict[str, Any] = {"BACKEND": "storages.backends.s3.S3Storage"}
 else:
     default_storage = {
         "BACKEND": "django.core.files.storage.FileSystemStorage",

@@ -19,7 +19,7 @@ class UserAdminForm(CheckedTextMixin, auth_forms.UserChangeForm):
     """The admin's user form: an account that is or was in an applicant organization never becomes staff, an
     auditor, a reviewer, a decision-maker or an administrator (design.md §3.1)."""
 
-    class Meta(auth_forms.UserChangeForm.Meta):
+    class Meta(auth_forms.UserChangeForm.Meta):  # type: ignore[name-defined]  # django-stubs leaves out this Meta
         model = User
 
     def clean(self):
@@ -99,7 +99,8 @@ class UserAdmin(BaseUserAdmin):
     list_display = ["username", "email", "full_name", "is_staff", "is_active", "last_login"]
     search_fields = ["username", "email", "full_name"]
     list_filter = ["is_staff", "is_active", "groups"]
-    fieldsets = BaseUserAdmin.fieldsets + ((_("Portal"), {"fields": ["full_name", "phone", "language"]}),)
+    # UserAdmin's fieldsets is a tuple, which django-stubs types as possibly None
+    fieldsets = BaseUserAdmin.fieldsets + ((_("Portal"), {"fields": ["full_name", "phone", "language"]}),)  # type: ignore[operator]
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)

@@ -71,7 +71,7 @@ def transition(request, model_admin, object_id, name):
         )
 
     success = SUCCESS.get(name) or _("Done: %(action)s.") % {"action": Application.WORKFLOW[name].label}
-    return _perform(request, act, success, object_id)
+    return _perform(request, act, str(success), object_id)
 
 
 @require_POST

@@ -6,6 +6,7 @@ from django.db.models import Prefetch
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.functional import Promise
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -28,7 +29,7 @@ from .changelist import (
 from .regions import region_of
 
 S = Application.Status
-NEXT_STEP = {
+NEXT_STEP: dict[str, str | Promise] = {
     S.DRAFT: gettext_lazy("The applicant has not submitted this application yet."),
     S.SUBMITTED: gettext_lazy(
         "Review each material, then accept the application (this issues the quote) or return it for corrections."

@@ -9,7 +9,7 @@ from simple_history.models import HistoricalRecords
 from certportal.bilingual import BilingualName, bilingual
 from certportal.files import StoredFile
 from certportal.storage import random_key
-from certportal.workflow import Transition, Workflow, WorkflowMixin, member_of, reviewer
+from certportal.workflow import Transition, Workflow, WorkflowMixin, alters_data, member_of, reviewer
 
 
 class MaterialType(BilingualName):
@@ -75,6 +75,7 @@ class MaterialItem(WorkflowMixin, models.Model):
     def __str__(self) -> str:
         return f"{self.material_type} ({self.get_status_display()})"
 
+    @alters_data
     def add_file(
         self, uploaded, *, by, original_name: str, content_type: str, extension: str, sha256: str = ""
     ) -> "MaterialFile":
@@ -98,8 +99,6 @@ class MaterialItem(WorkflowMixin, models.Model):
         self.perform("upload", by=by, update=update)
         return stored["file"]
 
-    add_file.alters_data = True
-
     def _store_version(self, uploaded, *, by, original_name, content_type, extension, sha256="") -> "MaterialFile":
         version = (self.files.aggregate(v=Max("version"))["v"] or 0) + 1
         material_file = MaterialFile(
@@ -113,6 +112,7 @@ class MaterialItem(WorkflowMixin, models.Model):
         material_file.keep(uploaded, random_key("materials", extension=extension))
         return material_file
 
+    @alters_data
     def carry_over(self, *, by) -> None:
         """A re-certification draft takes over the last cycle's accepted file as its first version, to re-confirm
         (the caller adds that version)."""
@@ -123,19 +123,15 @@ class MaterialItem(WorkflowMixin, models.Model):
 
         self.perform("carry_over", by=by, update=update)
 
-    carry_over.alters_data = True
-
+    @alters_data
     def accept(self, *, by, expected: str = "") -> None:
         """The reviewer accepts the latest file of this item."""
         self.perform("accept", by=by, update=lambda: self._reviewed(by, ""), expected=expected)
 
-    accept.alters_data = True
-
+    @alters_data
     def reject(self, *, by, reason: str, expected: str = "") -> None:
         """The reviewer rejects the latest file; the applicant must upload a new version."""
         self.perform("reject", by=by, reason=reason, update=lambda: self._reviewed(by, reason), expected=expected)
-
-    reject.alters_data = True
 
     def _reviewed(self, by, reason: str) -> list[str]:
         self.reason, self.reviewed_by, self.reviewed_at = reason.strip(), by, timezone.now()

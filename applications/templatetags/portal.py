@@ -8,7 +8,7 @@ from ..models import Application, MaterialItem, Payment
 register = template.Library()
 
 S = Application.Status
-STATUS_CLASSES = {
+STATUS_CLASSES: dict[str, str] = {
     S.DRAFT: "text-bg-secondary",
     S.SUBMITTED: "text-bg-info",
     S.RETURNED: "text-bg-warning",

@@ -72,7 +72,8 @@ class AuditPhotoAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display_links = ["audit"]  # not the preview, which is a link to the picture (no link inside a link)
     list_filter = ["status", "in_report"]
     list_select_related = ["audit__application", "indicator", "uploaded_by"]
-    fields = ["preview", "audit", "indicator", "caption", "in_report", "status", "original_link", "sha256", "size"]
+    # a tuple: django-stubs gives `fields` and `readonly_fields` list types that no one list fits, a tuple fits both
+    fields = ("preview", "audit", "indicator", "caption", "in_report", "status", "original_link", "sha256", "size")
     readonly_fields = fields
 
     @admin.display(description=gettext_lazy("picture"))

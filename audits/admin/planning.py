@@ -101,7 +101,7 @@ def plan_view(model_admin, request, application_id):
 
 def _suggestion(application: Application) -> dict:
     start = timezone.localdate() + datetime.timedelta(days=14)
-    initial = {"start": start, "end": start + datetime.timedelta(days=1)}
+    initial: dict[str, object] = {"start": start, "end": start + datetime.timedelta(days=1)}
     try:
         rule = ManDayRule.for_employees(application.employee_count or 1)
         initial["onsite_man_days"] = rule.onsite_for(application.kind)

@@ -12,7 +12,7 @@ from simple_history.models import HistoricalRecords
 
 from certportal.files import StoredFile
 from certportal.storage import random_key
-from certportal.workflow import Transition, Workflow, WorkflowMixin, member_of
+from certportal.workflow import Transition, Workflow, WorkflowMixin, alters_data, member_of
 
 from .audits import Audit, on_team
 from .indicators import Indicator
@@ -204,6 +204,7 @@ class Nonconformity(WorkflowMixin, models.Model):
     def is_overdue(self) -> bool:
         return self.status != self.Status.VERIFIED and self.due_date < timezone.localdate()
 
+    @alters_data
     def respond(self, *, by, response: str, files=()) -> "CorrectiveAction":
         """The applicant describes the corrective action taken, with evidence files (checked by the caller)."""
         answer = {}
@@ -222,8 +223,7 @@ class Nonconformity(WorkflowMixin, models.Model):
         self.perform("respond", by=by, reason=response, update=update)
         return answer["action"]
 
-    respond.alters_data = True
-
+    @alters_data
     def verify(self, *, by) -> None:
         """The auditor accepts the correction as effective (the last one sends the case to the decision)."""
 
@@ -233,8 +233,7 @@ class Nonconformity(WorkflowMixin, models.Model):
 
         self.perform("verify", by=by, update=update)
 
-    verify.alters_data = True
-
+    @alters_data
     def reopen(self, *, by, reason: str) -> None:
         """The auditor finds the correction insufficient; the applicant is told why."""
 
@@ -243,8 +242,6 @@ class Nonconformity(WorkflowMixin, models.Model):
             return ["reopen_reason"]
 
         self.perform("reopen", by=by, reason=reason, update=update)
-
-    reopen.alters_data = True
 
 
 # --- a nonconformity's workflow (design.md §3.1) -------------------------------------------------------------------
@@ -326,6 +323,7 @@ class CorrectiveAction(models.Model):
     def __str__(self) -> str:
         return f"#{self.round}: {self.text[:40]}"
 
+    @alters_data
     def add_evidence(self, checked, *, by) -> "EvidenceFile":
         """Store one checked upload (applications.uploads.CheckedFile). Evidence is never deleted."""
         evidence = EvidenceFile(
@@ -337,8 +335,6 @@ class CorrectiveAction(models.Model):
         )
         evidence.keep(checked.file, random_key("nonconformity-evidence", extension=checked.extension))
         return evidence
-
-    add_evidence.alters_data = True
 
 
 class EvidenceFile(StoredFile):

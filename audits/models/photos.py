@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from certportal.files import StoredFile
 from certportal.queue import enqueue_on_commit
+from certportal.workflow import alters_data
 
 from .audits import Audit
 from .indicators import Indicator
@@ -66,6 +67,7 @@ class AuditPhoto(StoredFile):
         enqueue_on_commit(make_photo_derivatives, photo.pk)
         return photo
 
+    @alters_data
     def record_derivatives(self, *, derivative: str, thumbnail: str, width: int, height: int) -> bool:
         """Attach the derivatives once; a second run of the task changes nothing."""
         locked = type(self).objects.select_for_update().get(pk=self.pk)
@@ -76,12 +78,9 @@ class AuditPhoto(StoredFile):
         self.save(update_fields=["derivative", "thumbnail", "width", "height", "status"])
         return True
 
-    record_derivatives.alters_data = True
-
+    @alters_data
     @transaction.atomic
     def set_in_report(self, value: bool) -> None:
         self.audit.lock_for_editing()
         self.in_report = value
         self.save(update_fields=["in_report"])
-
-    set_in_report.alters_data = True

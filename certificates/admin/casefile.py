@@ -1,3 +1,5 @@
+from typing import cast
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -53,7 +55,9 @@ class DecisionForm(CheckedTextMixin, forms.Form):
         # Only the computed grade and the grades below it can be chosen: a decision never raises the grade.
         if recommended:
             rank = Grade.rank(recommended)
-            self.fields["grade"].choices = [(g.value, g.label) for g in Grade if Grade.rank(g) <= rank][::-1]
+            cast(forms.ChoiceField, self.fields["grade"]).choices = [
+                (g.value, g.label) for g in Grade if Grade.rank(g) <= rank
+            ][::-1]
             self.fields["grade"].initial = recommended
 
 

@@ -107,13 +107,13 @@ def response(queryset, fmt: str):
     def stream():
         yield "\ufeff"  # BOM so that Excel opens the UTF-8 Chinese text correctly
         yield writer.writerow(CERTIFICATE_COLUMNS + EVENT_COLUMNS[2:])
-        events = {}
+        events: dict[object, list[list[object]]] = {}
         for row in event_rows(queryset):
             events.setdefault(row[0], []).append(row[2:])
         for row in certificate_rows(queryset):
             for event in events.get(row[0], [[""] * 5]):
                 yield writer.writerow([_safe(v) for v in row + event])
 
-    reply = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
-    reply["Content-Disposition"] = f'attachment; filename="certificate-register-{stamp}.csv"'
-    return reply
+    streamed = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
+    streamed["Content-Disposition"] = f'attachment; filename="certificate-register-{stamp}.csv"'
+    return streamed

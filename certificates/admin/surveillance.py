@@ -1,4 +1,5 @@
 import datetime
+from typing import cast
 
 from django import forms
 from django.contrib import admin, messages
@@ -37,8 +38,8 @@ class PlanForm(CheckedTextMixin, forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["lead"].queryset = _auditors()
-        self.fields["members"].queryset = _auditors()
+        cast(forms.ModelChoiceField, self.fields["lead"]).queryset = _auditors()
+        cast(forms.ModelMultipleChoiceField, self.fields["members"]).queryset = _auditors()
 
     def clean(self):
         data = super().clean()

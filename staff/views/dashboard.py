@@ -1,12 +1,14 @@
 """The staff dashboard: where the work stands today, across applications, payments, audits and surveillance."""
 
 import datetime
+from typing import Any
 
 from django.conf import settings
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.db.models.functions import TruncMonth
+from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -20,7 +22,7 @@ from certificates.models import SurveillanceReview
 LIST_LENGTH = 10
 
 
-def dashboard(request):
+def dashboard(request: HttpRequest) -> TemplateResponse:
     if not request.user.has_perm("applications.view_application"):
         raise PermissionDenied
     today = timezone.localdate()
@@ -38,7 +40,7 @@ def dashboard(request):
     return TemplateResponse(request, "admin/staff/dashboard.html", context)
 
 
-def work_queues(today: datetime.date) -> dict:
+def work_queues(today: datetime.date) -> dict[str, Any]:
     """What needs staff now: late applications, receipts to check, this month's audits, surveillance due soon."""
     late = Application.objects.filter(late_q())
     payments = Payment.objects.filter(status=Payment.Status.RECEIPT_UPLOADED)
@@ -59,12 +61,12 @@ def work_queues(today: datetime.date) -> dict:
     }
 
 
-def state_counts() -> list[dict]:
+def state_counts() -> list[dict[str, Any]]:
     counts = dict(Application.objects.order_by().values_list("status").annotate(n=Count("pk")))
     return [{"status": status, "label": status.label, "count": counts.get(status, 0)} for status in Application.Status]
 
 
-def applications_per_month(today: datetime.date, months: int = 12) -> list[dict]:
+def applications_per_month(today: datetime.date, months: int = 12) -> list[dict[str, Any]]:
     """Applications first submitted in each of the last `months` months, oldest first."""
     firsts = [today.replace(day=1)]
     for _i in range(months - 1):
@@ -89,7 +91,7 @@ def applications_per_month(today: datetime.date, months: int = 12) -> list[dict]
     ]
 
 
-def grade_distribution() -> list[dict]:
+def grade_distribution() -> list[dict[str, Any]]:
     """Grades of the certified applications, lowest grade first."""
     counts = dict(
         Application.objects.filter(status=Application.Status.CERTIFIED)
@@ -100,7 +102,7 @@ def grade_distribution() -> list[dict]:
     return [{"label": str(grade.label), "value": counts.get(grade, 0)} for grade in Grade]
 
 
-def bar_chart(data: list[dict], *, width: int = 560, height: int = 210, gutter: int = 36) -> dict:
+def bar_chart(data: list[dict[str, Any]], *, width: int = 560, height: int = 210, gutter: int = 36) -> dict[str, Any]:
     """Geometry of a vertical bar chart for an inline SVG drawn by the template (no script involved).
 
     `data` holds one dict per bar: label, value, and optionally sublabel (a second line) and title (tooltip).
