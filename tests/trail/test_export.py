@@ -3,12 +3,14 @@ import json
 import zipfile
 
 import pytest
+from django.core.files.base import ContentFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from applications.models import Application
 from tests.factories import MembershipFactory
 from tests.factories.applications import in_state, store_file
+from tests.factories.certificates import CertificateFactory
 from trail import chain
 from trail.models import TrailEntry
 
@@ -112,3 +114,18 @@ def test_the_cases_applicant_and_an_auditor_are_refused(client, request, who, ca
 def test_signing_in_is_required(client, case):
     response = client.get(reverse("staff_case_record", args=[case.pk]))
     assert response.status_code == 302
+
+
+def test_the_export_carries_the_cases_documents(client, reviewer, tmp_path):
+    certificate = CertificateFactory()
+    certificate.pdf.save("certificate.pdf", ContentFile(b"%PDF-1.7 the signed certificate"), save=True)
+    response = download(client, reviewer, certificate.application)
+    archive = zipfile.ZipFile(io.BytesIO(response.content))
+    member = f"documents/certificate-{certificate.number}.pdf"
+    assert archive.read(member) == b"%PDF-1.7 the signed certificate"
+    manifest = json.loads(archive.read("manifest.json"))
+    assert manifest["members"][member] == chain.hashlib.sha256(b"%PDF-1.7 the signed certificate").hexdigest()
+    path = tmp_path / "record.zip"
+    path.write_bytes(rewritten(response.content, member, lambda data: data + b"%%EOF"))
+    with pytest.raises(CommandError, match=f"{member} does not match its hash in the manifest"):
+        call_command("verify_trail", export=str(path))
