@@ -9,7 +9,7 @@ WEB_WORKERS ?= 2
 CELERY_WORKERS ?= 2
 
 .DEFAULT_GOAL := help
-.PHONY: help setup system-deps venv migrate messages compilemessages run run-prod test test-pg lint format bench bench-smoke worker clean check-deploy backup restore
+.PHONY: help setup system-deps venv migrate messages compilemessages run run-prod test test-pg lint typecheck format bench bench-smoke worker clean check-deploy backup restore
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -100,11 +100,15 @@ lint: venv ## ruff check + format check
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
+# mypy with django-stubs over the portal's code (settings in pyproject.toml: what is checked, which modules are strict).
+typecheck: venv ## Type-check the portal's code with mypy (0 errors allowed)
+	$(VENV)/bin/mypy
+
 format: venv ## Apply ruff fixes and formatting
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-test: setup lint ## Set up, lint, Django checks (deployment ones too), migrations check, the whole test suite
+test: setup lint typecheck ## Set up, lint, type-check, Django checks (deployment ones too), migrations check, the whole test suite
 	$(MANAGE) check --fail-level WARNING
 	$(MAKE) --no-print-directory check-deploy
 	$(MANAGE) makemigrations --check --dry-run
