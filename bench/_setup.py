@@ -42,9 +42,11 @@ def django_setup(*, migrate: bool = True) -> None:
     import django
 
     django.setup()
-    if migrate:
-        from django.core.management import call_command
+    from django.core.management import call_command
 
+    with open(os.devnull, "w") as quiet:  # stored PDFs are signed: a development key in the throwaway var/
+        call_command("create_dev_signing_key", stdout=quiet)
+    if migrate:
         call_command("migrate", verbosity=0)
 
 

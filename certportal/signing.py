@@ -171,7 +171,7 @@ _SEAL_HTML = """<!doctype html><html><head><style>
 @page {{ size: {width}pt {height}pt; margin: 0 }}
 html, body {{ margin: 0; height: 100%; }}
 body {{ box-sizing: border-box; border: 1.2pt solid #b3261e; border-radius: 4pt; padding: 4pt 6pt; color: #b3261e;
-  font-family: "Noto Sans CJK SC", "WenQuanYi Micro Hei", sans-serif; font-size: 8pt; line-height: 1.35; }}
+  font-family: "WenQuanYi Micro Hei", "Noto Sans CJK SC", sans-serif; font-size: 8pt; line-height: 1.35; }}
 .name {{ font-weight: bold; font-size: 10pt; }}
 </style></head><body><div class="name">{name}</div><div>{name_en}</div>
 <div>电子签章 · Digitally signed (PAdES)</div></body></html>"""
