@@ -5,13 +5,16 @@ import io
 
 import pikepdf
 import pytest
+from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
-from cryptography.x509.oid import NameOID
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from pyhanko.keys import load_private_key_from_pemder_data
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.sign.timestamps import DummyTimeStamper
 
 from certportal import signing
 from certportal.verification import APPENDED_BYTES, CHANGED_BYTES, INCREMENTAL_UPDATE, UnreadablePdf, verify_pdf
@@ -28,9 +31,9 @@ def _name(common_name, organization="测试认证中心"):
     )
 
 
-def _certificate(subject, key, issuer, issuer_key, *, ca):
+def _certificate(subject, key, issuer, issuer_key, *, ca, extensions=()):
     usage = (False, False, False, False, False, True, True) if ca else (True, True, False, False, False, False, False)
-    return (
+    builder = (
         x509.CertificateBuilder()
         .subject_name(subject)
         .issuer_name(issuer)
@@ -40,8 +43,10 @@ def _certificate(subject, key, issuer, issuer_key, *, ca):
         .not_valid_after(NOW + datetime.timedelta(days=365))
         .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
         .add_extension(x509.KeyUsage(*usage, False, False), critical=True)
-        .sign(issuer_key, hashes.SHA256())
     )
+    for extension in extensions:
+        builder = builder.add_extension(extension, critical=True)
+    return builder.sign(issuer_key, hashes.SHA256())
 
 
 class BodyKey:
@@ -49,6 +54,7 @@ class BodyKey:
 
     def __init__(self, directory, label, organization="测试认证中心"):
         ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+        self.ca_key = ca_key
         ca_name = _name(f"{label} CA", organization)
         self.ca = _certificate(ca_name, ca_key, ca_name, ca_key, ca=True)
         self.cert = _certificate(_name(f"{label} signing", organization), key, ca_name, ca_key, ca=False)
@@ -64,6 +70,22 @@ class BodyKey:
         settings.SIGNING_PKCS12_PASSWORD = ""
         settings.SIGNING_TSA_URL = ""
         settings.SIGNING_EXTRA_TRUST_ROOTS = [str(path) for path in extra_roots]
+
+    def timestamper(self, at):
+        """A timestamp authority whose certificate the body's CA issued, answering with the time `at`."""
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)  # pyHanko's test TSA signs with RSA
+        eku = x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING])
+        cert = _certificate(_name("TSA"), key, self.ca.subject, self.ca_key, ca=False, extensions=[eku])
+        return DummyTimeStamper(
+            tsa_cert=asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER)),
+            tsa_key=load_private_key_from_pemder_data(
+                key.private_bytes(
+                    serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+                ),
+                passphrase=None,
+            ),
+            fixed_dt=at,
+        )
 
 
 def blank_pdf():
@@ -110,6 +132,14 @@ def test_a_signed_pdf_says_who_signed_it_and_that_it_is_unchanged(our_key):
     assert abs(result.signed_at - datetime.datetime.now(datetime.UTC)) < datetime.timedelta(minutes=1)
     assert result.timestamped_at is None  # no timestamp authority configured
     assert result.matches_issued is True
+
+
+def test_a_timestamp_tokens_time_is_the_signing_time_when_there_is_one(our_key, monkeypatch):
+    at = datetime.datetime(2026, 12, 1, 9, 30, tzinfo=datetime.UTC)
+    monkeypatch.setattr(signing, "_timestamper", lambda: our_key.timestamper(at))
+    result = verify_pdf(signing.sign_pdf(blank_pdf()))
+    assert result.unchanged and result.trusted
+    assert result.timestamped_at == at
 
 
 def test_one_changed_byte_makes_it_modified(our_key):
