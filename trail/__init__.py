@@ -29,7 +29,7 @@ def append(kind: str, subject: models.Model, payload: dict[str, Any], by: Any = 
     from . import chain
     from .models import TrailEntry, TrailHead
 
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # the caller's transaction (one is begun if there is none)
         head, _ = TrailHead.objects.select_for_update().get_or_create(pk=1)
         subject_type, subject_id = subject_key(subject)
         entry = TrailEntry(

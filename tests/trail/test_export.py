@@ -8,7 +8,7 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from applications.models import Application
-from tests.factories import MembershipFactory
+from tests.factories import MembershipFactory, ready_for_decision
 from tests.factories.applications import in_state, store_file
 from tests.factories.certificates import CertificateFactory
 from trail import chain
@@ -129,3 +129,11 @@ def test_the_export_carries_the_cases_documents(client, reviewer, tmp_path):
     path.write_bytes(rewritten(response.content, member, lambda data: data + b"%%EOF"))
     with pytest.raises(CommandError, match=f"{member} does not match its hash in the manifest"):
         call_command("verify_trail", export=str(path))
+
+
+def test_the_case_file_page_links_to_the_export(client, decision_maker):
+    case = ready_for_decision()
+    client.force_login(decision_maker)
+    html = client.get(reverse("admin:certificates_casefile_change", args=[case.pk])).content.decode()
+    assert f'href="{reverse("staff_case_record", args=[case.pk])}"' in html
+    assert download(client, decision_maker, case).status_code == 200
