@@ -92,7 +92,13 @@ def verify_pdf(data: bytes, *, issued_sha256: str = "") -> PdfVerification:
     if not any(filled for _name, filled, _ref in fields):
         return PdfVerification(sha256=sha256, signed=False, matches_issued=matches_issued)
     try:
-        status = validate_pdf_signature(reader.embedded_signatures[0], trust_context())
+        signature = reader.embedded_signatures[0]
+        status = validate_pdf_signature(signature, trust_context())
+        stamp = status.timestamp_validity
+        if not status.trusted and stamp is not None and stamp.valid and stamp.trusted:
+            # The signing certificate may have expired since: a trusted timestamp proves the signature existed at
+            # its time, when the certificate was valid.
+            status = validate_pdf_signature(signature, trust_context(at=stamp.timestamp))
     except (PdfError, ValueError, KeyError, IndexError, TypeError) as exc:
         # The signature or the bytes it covers no longer parse: the file was changed after signing.
         logger.info("signature could not be validated: %s", exc)
@@ -127,12 +133,13 @@ def verify_pdf(data: bytes, *, issued_sha256: str = "") -> PdfVerification:
     )
 
 
-def trust_context() -> ValidationContext:
+def trust_context(at: datetime | None = None) -> ValidationContext:
     """The body's roots (signing.trust_roots: the current chain's root and SIGNING_EXTRA_TRUST_ROOTS, former CAs)
-    and the current chain's intermediate certificates; nothing is fetched from the network."""
+    and the current chain's intermediate certificates, validating at `at` (now by default); nothing is fetched
+    from the network."""
     roots = signing.trust_roots()
     others = [cert for cert in signing.signer_certificate_chain() if cert not in roots]
-    return ValidationContext(trust_roots=roots, other_certs=others, allow_fetching=False)
+    return ValidationContext(trust_roots=roots, other_certs=others, allow_fetching=False, moment=at)
 
 
 def _name(cert: asn1_x509.Certificate) -> CertificateName:

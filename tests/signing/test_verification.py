@@ -5,6 +5,7 @@ import io
 
 import pikepdf
 import pytest
+import time_machine
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -31,7 +32,9 @@ def _name(common_name, organization="测试认证中心"):
     )
 
 
-def _certificate(subject, key, issuer, issuer_key, *, ca, extensions=()):
+def _certificate(subject, key, issuer, issuer_key, *, ca, extensions=(), valid=None):
+    """An X.509 certificate; `valid` (from, until) defaults to 60 days ago to a year from now."""
+    valid = valid or (NOW - datetime.timedelta(days=60), NOW + datetime.timedelta(days=365))
     usage = (False, False, False, False, False, True, True) if ca else (True, True, False, False, False, False, False)
     builder = (
         x509.CertificateBuilder()
@@ -39,8 +42,8 @@ def _certificate(subject, key, issuer, issuer_key, *, ca, extensions=()):
         .issuer_name(issuer)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(NOW - datetime.timedelta(days=1))
-        .not_valid_after(NOW + datetime.timedelta(days=365))
+        .not_valid_before(valid[0])
+        .not_valid_after(valid[1])
         .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
         .add_extension(x509.KeyUsage(*usage, False, False), critical=True)
     )
@@ -52,12 +55,20 @@ def _certificate(subject, key, issuer, issuer_key, *, ca, extensions=()):
 class BodyKey:
     """A CA and a signing certificate issued by it, as the PKCS#12 file the portal is configured with."""
 
-    def __init__(self, directory, label, organization="测试认证中心"):
+    def __init__(self, directory, label, organization="测试认证中心", *, expired=False):
         ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
         self.ca_key = ca_key
         ca_name = _name(f"{label} CA", organization)
         self.ca = _certificate(ca_name, ca_key, ca_name, ca_key, ca=True)
-        self.cert = _certificate(_name(f"{label} signing", organization), key, ca_name, ca_key, ca=False)
+        valid = (NOW - datetime.timedelta(days=30), NOW - datetime.timedelta(days=10)) if expired else None
+        self.cert = _certificate(
+            _name(f"{label} signing", organization),
+            key,
+            ca_name,
+            ca_key,
+            ca=False,
+            **({"valid": valid} if valid else {}),
+        )
         self.p12_path = directory / f"{label}.p12"
         self.p12_path.write_bytes(
             pkcs12.serialize_key_and_certificates(b"test", key, self.cert, [self.ca], serialization.NoEncryption())
@@ -140,6 +151,21 @@ def test_a_timestamp_tokens_time_is_the_signing_time_when_there_is_one(our_key, 
     result = verify_pdf(signing.sign_pdf(blank_pdf()))
     assert result.unchanged and result.trusted
     assert result.timestamped_at == at
+
+
+def test_a_timestamped_signature_stays_valid_after_the_signing_certificate_expired(tmp_path, settings, monkeypatch):
+    key = BodyKey(tmp_path, "2025", expired=True)  # valid from 30 to 10 days ago
+    key.configure(settings)
+    then = NOW - datetime.timedelta(days=20)
+    with time_machine.travel(then, tick=False):
+        monkeypatch.setattr(signing, "_timestamper", lambda: key.timestamper(then))
+        timestamped = signing.sign_pdf(blank_pdf())
+        monkeypatch.setattr(signing, "_timestamper", lambda: None)
+        untimestamped = signing.sign_pdf(blank_pdf())
+
+    result = verify_pdf(timestamped)
+    assert result.trusted and result.unchanged and result.timestamped_at == then
+    assert not verify_pdf(untimestamped).trusted  # nothing proves it was signed while the certificate was valid
 
 
 def test_one_changed_byte_makes_it_modified(our_key):
