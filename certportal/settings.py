@@ -409,6 +409,12 @@ SIGNING_PKCS12_PATH = env.str("SIGNING_PKCS12_PATH", default=str(VAR_DIR / "sign
 SIGNING_PKCS12_PASSWORD = env.str("SIGNING_PKCS12_PASSWORD", default="")
 SIGNING_TSA_URL = env.str("SIGNING_TSA_URL", default="")
 SIGNING_EXTRA_TRUST_ROOTS = env.list("SIGNING_EXTRA_TRUST_ROOTS", default=[])
+# SIGNING_KEY_BACKEND=certportal.signing.PKCS11Backend: the key in a hardware module (needs python-pkcs11): its
+# PKCS#11 library, the token's label and user PIN, and the label of the key and of its certificate on the token.
+SIGNING_PKCS11_MODULE = env.str("SIGNING_PKCS11_MODULE", default="")
+SIGNING_PKCS11_TOKEN_LABEL = env.str("SIGNING_PKCS11_TOKEN_LABEL", default="")
+SIGNING_PKCS11_PIN = env.str("SIGNING_PKCS11_PIN", default="")
+SIGNING_PKCS11_KEY_LABEL = env.str("SIGNING_PKCS11_KEY_LABEL", default="")
 # Certificate numbers (certificates/numbering.py; an invalid pattern stops start-up, certificates.E003). Tokens:
 # {year} 2026, {yy} 26, {seq} the number within the year (gap-free; width e.g. {seq:06d}), {recert} the
 # re-certification count (0 initial, 1, 2 … along the chain of renewals: write "R{recert}"), {size} a size letter.

@@ -2,7 +2,8 @@
 CMS signatures on other data, with the body's key.
 
 Where the key lives is a replaceable backend (setting SIGNING_KEY_BACKEND, a dotted path to a class with a `signer()`
-method returning a pyHanko Signer); the default reads a PKCS#12 file (SIGNING_PKCS12_PATH, SIGNING_PKCS12_PASSWORD).
+method returning a pyHanko Signer); the default reads a PKCS#12 file (SIGNING_PKCS12_PATH, SIGNING_PKCS12_PASSWORD),
+PKCS11Backend signs in a hardware module.
 Another backend — a hardware module, an SM2 e-seal — only has to return its own Signer.
 
 Levels: PAdES B-B; B-T when SIGNING_TSA_URL names an RFC 3161 timestamp authority; B-LT when the signing
@@ -76,6 +77,25 @@ class PKCS12Backend:
         )
 
 
+class PKCS11Backend:
+    """The body's key in a hardware module (or any PKCS#11 token), through pyHanko's PKCS#11 support (python-pkcs11
+    must be installed). SIGNING_PKCS11_MODULE: the module's library; SIGNING_PKCS11_TOKEN_LABEL: the token;
+    SIGNING_PKCS11_PIN: its user PIN; SIGNING_PKCS11_KEY_LABEL: the label of the private key and of its certificate
+    on the token. The CA certificates on the token travel with each signature. One session per process."""
+
+    def signer(self) -> Signer:
+        from pyhanko.config.pkcs11 import TokenCriteria
+        from pyhanko.sign.pkcs11 import PKCS11Signer, open_pkcs11_session
+
+        session = open_pkcs11_session(
+            settings.SIGNING_PKCS11_MODULE,
+            token_criteria=TokenCriteria(label=settings.SIGNING_PKCS11_TOKEN_LABEL),
+            user_pin=settings.SIGNING_PKCS11_PIN,
+        )
+        label = settings.SIGNING_PKCS11_KEY_LABEL
+        return PKCS11Signer(session, cert_label=label, key_label=label, other_certs_to_pull=None)  # all on the token
+
+
 @functools.cache
 def _signer(backend_path: str, *config: Any) -> Signer:
     """One Signer per process and configuration (loading a PKCS#12 file costs milliseconds)."""
@@ -87,6 +107,9 @@ def get_signer() -> Signer:
         settings.SIGNING_KEY_BACKEND,
         settings.SIGNING_PKCS12_PATH,
         settings.SIGNING_PKCS12_PASSWORD,
+        settings.SIGNING_PKCS11_MODULE,
+        settings.SIGNING_PKCS11_TOKEN_LABEL,
+        settings.SIGNING_PKCS11_KEY_LABEL,
     )
 
 
@@ -96,16 +119,12 @@ def signer_certificate_chain() -> list[x509.Certificate]:
     cert = signer.signing_cert
     assert cert is not None  # every backend signs with a certificate
     chain = [cert]
-    registry = signer.cert_registry
-    if isinstance(registry, SimpleCertificateStore):
-        current = cert
-        while current.issuer != current.subject:
-            issuers = list(registry.retrieve_many_by_key_identifier(current.authority_key_identifier or b""))
-            issuers = issuers or [c for c in registry if c.subject == current.issuer]
-            if not issuers:
-                break
-            current = issuers[0]
-            chain.append(current)
+    known = list(signer.cert_registry)
+    while not chain[-1].self_issued:
+        issuers = [c for c in known if c.subject == chain[-1].issuer and c not in chain]
+        if not issuers:
+            break
+        chain.append(issuers[0])
     return chain
 
 
