@@ -2,9 +2,8 @@
 CMS signatures on other data, with the body's key.
 
 Where the key lives is a replaceable backend (setting SIGNING_KEY_BACKEND, a dotted path to a class with a `signer()`
-method returning a pyHanko Signer); the default reads a PKCS#12 file (SIGNING_PKCS12_PATH, SIGNING_PKCS12_PASSWORD),
-PKCS11Backend signs in a hardware module.
-Another backend — a hardware module, an SM2 e-seal — only has to return its own Signer.
+method returning a pyHanko Signer): the default reads a PKCS#12 file (SIGNING_PKCS12_PATH, SIGNING_PKCS12_PASSWORD),
+PKCS11Backend signs inside a hardware module; another (an SM2 e-seal, say) only has to return its own Signer.
 
 Levels: PAdES B-B; B-T when SIGNING_TSA_URL names an RFC 3161 timestamp authority; B-LT when the signing
 certificate names a CRL or an OCSP responder (the revocation data is fetched and embedded in the file).
