@@ -8,12 +8,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
+from django.views.decorators.http import require_safe
 
-from accounts import roles
 from applications.models import Application, MaterialFile, MaterialItem, Membership, Payment
 from audits.models import Audit, AuditPhoto, CorrectiveAction, EvidenceFile, ItemScore, Nonconformity, SpecialFinding
 from certificates.models import Certificate, DecisionDossier, SurveillanceReview
-from certportal.workflow import role_names
 from trail import export
 
 
@@ -54,9 +53,8 @@ def case_documents(application: Application) -> dict[str, bytes]:
 
 
 def _deny(request: HttpRequest, application: Application) -> None:
-    """People of the case (its applicant's members, the body's auditors) are told no; anyone else learns nothing."""
-    member = Membership.objects.filter(user=request.user.pk, organization=application.organization_id).exists()
-    if member or role_names(request.user) & roles.BODY_ROLES:
+    """The case's own applicant is told no; anyone else (another organization, an auditor) learns nothing."""
+    if Membership.objects.filter(user=request.user.pk, organization=application.organization_id).exists():
         raise PermissionDenied
     raise Http404
 
@@ -70,6 +68,7 @@ def _export(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
+@require_safe
 @login_required
 def case_record(request: HttpRequest, pk: int) -> HttpResponse:
     """Staff who may see applications download it (through the admin's sign-in and second factor)."""

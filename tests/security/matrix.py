@@ -183,6 +183,8 @@ SITE = {
     "audits:evidence": Entry(ORG, pk(lambda w: w.a.evidence)),
     # public register and verification; the holder's certificate pages
     "certificates:register": Entry(PUBLIC),
+    "trail:checkpoints": Entry(PUBLIC),
+    "trail:signature": Entry(PUBLIC, lambda w: {"date": "2026-12-06"}),
     "certificates:verify": Entry(PUBLIC, lambda w: {"token": w.a.certificate.verification_token}),
     "certificates:compare": Entry(PUBLIC, lambda w: {"token": w.a.certificate.verification_token}),
     "certificates:list": Entry(OWN),
@@ -199,6 +201,8 @@ def _admin(kwargs=None, control="administrator", refused=(), **extra) -> Entry:
 
 ADMIN_EXTRA = {
     "staff_dashboard": _admin(),
+    # A case's signed record: staff only; the case's own applicant is refused, anyone else gets 404.
+    "staff_case_record": Entry(ORG, pk(lambda w: w.a.deciding), control="reviewer", refused=("owner_a",)),
     "admin:index": _admin(),
     "admin:login": Entry(PUBLIC),
     "admin:logout": Entry(PUBLIC),  # signs out whoever asks; anonymous visitors land on the admin's sign-in
