@@ -51,6 +51,8 @@ psql -d "$PG/postgres" -tAc "SELECT 1 FROM pg_database WHERE datname = '$DB_NAME
 
 .venv/bin/python manage.py migrate --noinput -v 0
 .venv/bin/python manage.py collectstatic --noinput -v 0
+# The PDFs are signed: a development key under $CERTPORTAL_VAR_DIR/signing unless SIGNING_PKCS12_PATH names the body's.
+[ -n "${SIGNING_PKCS12_PATH:-}" ] || .venv/bin/python manage.py create_dev_signing_key
 # Not a production installation (loopback, throwaway data): the demo accounts get a random password and TOTP
 # secret on every start, printed once below and nowhere else.
 .venv/bin/python manage.py seed_demo --not-production
