@@ -83,4 +83,3 @@ def test_a_pdf_signed_in_the_token_validates(settings, token, plain_pdf, tmp_pat
     assert status.bottom_line
     assert "硬件认证中心 (DEVELOPMENT)" in status.signing_cert.subject.human_friendly
     assert [c.subject for c in signing.signer_certificate_chain()][-1] == token.subject
-
