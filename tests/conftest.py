@@ -14,13 +14,17 @@ from certportal.signing import development_pkcs12
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
 
 
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config, items):
-    """Browser tests (whether they can run at all is the `browser` fixture's decision, tests/e2e/conftest.py)."""
+    """Browser tests (whether they can run at all is the `browser` fixture's decision, tests/e2e/conftest.py) run
+    after all the others, in the order pytest-randomly gave them: Playwright's sync API keeps an asyncio event loop
+    running in the main thread from the first browser test to the end of the session, and pyHanko's synchronous
+    signing and validation (asyncio.run) refuse to run inside one, so a signing test after a browser test failed."""
     for item in items:
-        if "e2e" not in item.keywords:
-            continue
-        # A real browser on a loaded 2-core machine sometimes misses a timing; a second failure is real.
-        item.add_marker(pytest.mark.flaky(reruns=1))
+        if "e2e" in item.keywords:
+            # A real browser on a loaded 2-core machine sometimes misses a timing; a second failure is real.
+            item.add_marker(pytest.mark.flaky(reruns=1))
+    items.sort(key=lambda item: "e2e" in item.keywords)  # stable: keeps the random order within each group
 
 
 @pytest.fixture(scope="session", autouse=True)
