@@ -110,7 +110,7 @@ def test_resign_documents_signs_them_again_with_the_current_key(keys, documents)
     assert unsigned_original(new_pdf) == unsigned_original(old_pdf)  # the same document, signed anew
     (signature,) = embedded_signatures(new_pdf)
     assert "/AP" in signature.sig_field  # the certificate keeps its visible seal
-    assert f"previous SHA-256 {old_sha256}" in certificate.history.first().history_change_reason
+    assert f"was SHA-256 {old_sha256}" in certificate.history.first().history_change_reason
 
     audit.refresh_from_db()
     report = verify_pdf(_read(audit.report_pdf), issued_sha256=audit.report_pdf_sha256)

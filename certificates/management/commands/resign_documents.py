@@ -102,7 +102,7 @@ class Command(BaseCommand):
         previous = getattr(row, hash_field)
         setattr(row, field, name)
         setattr(row, hash_field, sha256)
-        record_history(row, by=None, reason=f"re-signed with the current key; previous SHA-256 {previous}")
+        record_history(row, by=None, reason=f"re-signed, was SHA-256 {previous}")
         row.save(update_fields=[field, hash_field])
         logger.info("%s %s re-signed: SHA-256 %s, previously %s", type(row).__name__, row.pk, sha256, previous)
 
