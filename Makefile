@@ -117,18 +117,19 @@ test: setup lint typecheck ## Set up, lint, type-check, Django checks (deploymen
 # A production-like environment: a long random SECRET_KEY, DEBUG off, HTTPS only behind one proxy, HSTS a year,
 # a shared (Redis) cache. Only the settings are checked, so no Redis need run; the database is an empty in-memory
 # one, so the demo accounts `make run` left in var/ do not count (on a real installation they fail the check).
-# A signing key that is not a development one, made for the check in a temporary file (its path printed).
+# A signing key that is not a development one, made for the check in a temporary file and removed after it.
 export CHECK_DEPLOY_SIGNING_KEY := import tempfile; from certportal.signing import new_ca_and_signer_pkcs12 as new; \
 f = tempfile.NamedTemporaryFile(suffix=".p12", delete=False); f.write(new("check CA", "check signer", "check")); print(f.name)
 check-deploy: venv ## Django's deployment checks with production settings: 0 issues allowed (silenced: see settings)
-	@DEBUG=false SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(64))')" \
+	@key="$$($(PY) -c "$$CHECK_DEPLOY_SIGNING_KEY")"; \
+	DEBUG=false SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(64))')" \
 	ALLOWED_HOSTS=cert.example.com CSRF_TRUSTED_ORIGINS=https://cert.example.com SITE_URL=https://cert.example.com \
 	SECURE_SSL_REDIRECT=true SESSION_COOKIE_SECURE=true CSRF_COOKIE_SECURE=true SECURE_HSTS_SECONDS=31536000 \
 	USE_X_FORWARDED_PROTO=true TRUSTED_PROXY_COUNT=1 \
 	CACHE_URL=redis://127.0.0.1:6379/2 DATABASE_URL=sqlite://:memory: \
 	MFA_ENCRYPTION_KEYS="$$($(PY) -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')" \
-	SIGNING_PKCS12_PATH="$$($(PY) -c "$$CHECK_DEPLOY_SIGNING_KEY")" \
-	$(MANAGE) check --deploy --fail-level WARNING
+	SIGNING_PKCS12_PATH="$$key" $(MANAGE) check --deploy --fail-level WARNING; \
+	status=$$?; rm -f "$$key"; exit $$status
 
 test-pg: setup ## The test suite on PostgreSQL (DATABASE_URL, default local postgres)
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/certportal} $(PY) -m pytest --create-db $(PYTEST_ARGS)
