@@ -69,3 +69,26 @@ def deliver_sandbox_callback(payment_id: int, event_id: str) -> int:
 
     payment = Payment.objects.get(pk=payment_id)
     return sandbox.SandboxProvider().send_callback(payment, event_id)
+
+
+@shared_task(acks_late=True, autoretry_for=TRANSIENT_ERRORS, retry_backoff=True, retry_backoff_max=300, max_retries=3)
+def query_open_orders() -> dict[str, int]:
+    """Periodic: ask the provider about each open order that has not called back (OnlineOrder.awaiting_query).
+
+    One order's failure (the provider is down, refuses) is logged and the others are still asked; the order is
+    asked again at the next run. Returns how many orders ended in each status."""
+    import logging
+
+    from .models import OnlineOrder
+    from .payments.orders import check_order
+    from .payments.provider import ProviderError
+
+    counts: dict[str, int] = {}
+    for order in OnlineOrder.objects.awaiting_query():
+        try:
+            status = check_order(order)
+        except (ProviderError, OSError) as error:
+            logging.getLogger(__name__).warning("Query of order %s failed: %s", order.out_trade_no, error)
+            status = "failed"
+        counts[status] = counts.get(status, 0) + 1
+    return counts

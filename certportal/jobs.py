@@ -41,6 +41,13 @@ PERIODIC_JOBS = [
         description="Sign the certification record's last entry (number, hash, date) and publish it at "
         "/trail/checkpoints/.",
     ),
+    PeriodicJob(
+        name=JOB_PREFIX + "query unanswered online payment orders",
+        task="applications.tasks.query_open_orders",
+        every_minutes=5,
+        description="Ask WeChat Pay / Alipay about orders still open ONLINE_ORDER_QUERY_AFTER_MINUTES after they were "
+        "made: paid ones confirm their payment, closed or expired ones are closed.",
+    ),
 ]
 
 

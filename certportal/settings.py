@@ -493,6 +493,12 @@ INVITATION_VALID_DAYS = env.int("INVITATION_VALID_DAYS", default=14)
 PAYMENT_PROVIDERS = env.list("PAYMENT_PROVIDERS", default=["sandbox"] if DEBUG else [])
 # The key that signs the sandbox's callbacks; empty: derived from SECRET_KEY (applications/payments/sandbox.py).
 PAYMENT_SANDBOX_SECRET = env.str("PAYMENT_SANDBOX_SECRET", default="")
+# Online orders (WeChat Pay, Alipay): an order is valid this long at the provider (WeChat Pay's time_expire) …
+ONLINE_ORDER_EXPIRES_MINUTES = env.int("ONLINE_ORDER_EXPIRES_MINUTES", default=120)
+# … and one still open this long after it was made, without a callback, is queried by the periodic job
+# (applications.tasks.query_open_orders, every 5 minutes, certportal/jobs.py): paid → the payment is confirmed,
+# closed or expired → the order is closed and the payment stays awaiting payment.
+ONLINE_ORDER_QUERY_AFTER_MINUTES = env.int("ONLINE_ORDER_QUERY_AFTER_MINUTES", default=10)
 
 # --- Operations (README "Operations"): health, metrics, logs.
 # The readiness checks' details and the metrics are for addresses in OPS_INTERNAL_NETWORKS (as client_ip sees them:

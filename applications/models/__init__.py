@@ -5,6 +5,7 @@ from .fees import FeeItem, FeeSchedule, ManDayRule, Payment, Quote, QuoteLine
 from .materials import MaterialFile, MaterialItem, MaterialType
 from .members import AccessRequest, Invitation
 from .notifications import Notification
+from .online import OnlineOrder
 from .organizations import Membership, Organization
 
 __all__ = [
@@ -23,6 +24,7 @@ __all__ = [
     "MaterialType",
     "Membership",
     "Notification",
+    "OnlineOrder",
     "Organization",
     "Payment",
     "PaymentEvent",

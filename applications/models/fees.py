@@ -238,6 +238,8 @@ class Payment(WorkflowMixin, models.Model):
     class Method(models.TextChoices):
         BANK_TRANSFER = "bank_transfer", _("Bank transfer")
         SANDBOX = "sandbox", _("Online (sandbox)")
+        WECHAT = "wechat", _("WeChat Pay")
+        ALIPAY = "alipay", _("Alipay")
 
     application = models.ForeignKey(
         "applications.Application", models.PROTECT, related_name="payments", verbose_name=_("application")

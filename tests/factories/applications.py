@@ -2,9 +2,11 @@
 payments, notifications, invitations and access requests."""
 
 import hashlib
+from datetime import timedelta
 from decimal import Decimal
 
 import factory
+from django.utils import timezone
 
 from applications import uscc
 from applications.models import (
@@ -20,6 +22,7 @@ from applications.models import (
     MaterialType,
     Membership,
     Notification,
+    OnlineOrder,
     Organization,
     Payment,
     PaymentEvent,
@@ -197,6 +200,17 @@ class PaymentEventFactory(factory.django.DjangoModelFactory):
     payment = factory.SubFactory(PaymentFactory)
     payload = factory.LazyAttribute(lambda event: {"id": event.event_id, "status": "paid"})
     result = PaymentEvent.Result.CONFIRMED
+
+
+class OnlineOrderFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = OnlineOrder
+
+    payment = factory.SubFactory(PaymentFactory)
+    provider = "wechat"
+    out_trade_no = factory.Sequence(lambda n: f"CPTEST{n:010d}")
+    amount = factory.SelfAttribute("payment.amount")
+    expires_at = factory.LazyFunction(lambda: timezone.now() + timedelta(hours=2))
 
 
 class InvoiceRequestFactory(factory.django.DjangoModelFactory):
