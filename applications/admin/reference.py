@@ -1,8 +1,10 @@
 """Reference data and the organizations: what administrators maintain."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy
 
 from certportal.history import ReadOnlyHistoryAdmin, ReadOnlyInline, ReadOnlyMixin
+from certportal.money import format_money
 
 from ..models import (
     FeeItem,
@@ -65,16 +67,29 @@ class ManDayRuleAdmin(admin.ModelAdmin):
 
 class QuoteLineInline(ReadOnlyInline):
     model = QuoteLine
-    fields = ["name_zh", "name_en", "quantity", "unit_price", "amount"]
+    fields = ["name_zh", "name_en", "quantity", "unit_price_shown", "amount_shown"]
+
+    @admin.display(description=gettext_lazy("unit price"))
+    def unit_price_shown(self, obj):
+        return format_money(obj.unit_price)
+
+    @admin.display(description=gettext_lazy("amount"))
+    def amount_shown(self, obj):
+        return format_money(obj.amount)
 
 
 @admin.register(Quote)
 class QuoteAdmin(admin.ModelAdmin):
-    list_display = ["application", "man_days", "total", "created_at"]
+    list_display = ["application", "man_days", "total_shown", "created_at"]
     list_select_related = ["application"]
     raw_id_fields = ["application"]
-    readonly_fields = ["application", "schedule", "man_days", "total", "created_by", "created_at"]
+    readonly_fields = ["application", "schedule", "man_days", "total_shown", "created_by", "created_at"]
+    exclude = ["total"]  # shown as ¥4,800.00 by total_shown
     inlines = [QuoteLineInline]
+
+    @admin.display(description=gettext_lazy("total"), ordering="total")
+    def total_shown(self, obj):
+        return format_money(obj.total)
 
     def has_delete_permission(self, request, obj=None):
         return False

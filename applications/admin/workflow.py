@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from certportal.history import ReadOnlyHistoryAdmin, ReadOnlyMixin
+from certportal.money import format_money
 from certportal.workflow import TransitionError
 
 from .. import permissions
@@ -66,7 +67,7 @@ class MaterialFileAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 @admin.register(Payment)
 class PaymentAdmin(ReadOnlyMixin, ApplicationLinkMixin, ReadOnlyHistoryAdmin):
-    list_display = ["reference", "application_link", "amount", "method", "status_badge", "receipt_uploaded_at"]
+    list_display = ["reference", "application_link", "amount_shown", "method", "status_badge", "receipt_uploaded_at"]
     list_filter = ["status", "method"]
     show_facets = admin.ShowFacets.NEVER
     search_fields = ["=reference"]
@@ -76,7 +77,7 @@ class PaymentAdmin(ReadOnlyMixin, ApplicationLinkMixin, ReadOnlyHistoryAdmin):
     readonly_fields = [
         "application",
         "quote",
-        "amount",
+        "amount_shown",
         "method",
         "reference",
         "status",
@@ -87,9 +88,13 @@ class PaymentAdmin(ReadOnlyMixin, ApplicationLinkMixin, ReadOnlyHistoryAdmin):
         "decided_at",
         "created_at",
     ]
-    exclude = ["receipt", "receipt_name"]
+    exclude = ["receipt", "receipt_name", "amount"]  # the amount as ¥4,800.00: amount_shown
     actions = ["confirm_selected"]
     history_list_display = ["status", "reason"]
+
+    @admin.display(description=gettext_lazy("amount"), ordering="amount")
+    def amount_shown(self, obj):
+        return format_money(obj.amount)
 
     @admin.display(description=gettext_lazy("receipt"))
     def receipt_link(self, obj):

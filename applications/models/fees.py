@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from certportal.bilingual import BilingualName, bilingual
+from certportal.money import format_money
 from certportal.storage import random_key
 from certportal.workflow import (
     SYSTEM,
@@ -177,7 +178,7 @@ class Quote(models.Model):
         verbose_name_plural = _("quotes")
 
     def __str__(self) -> str:
-        return f"{self.application.reference}: ¥{self.total}"
+        return f"{self.application.reference}: {format_money(self.total)}"
 
     @classmethod
     def build_for(cls, application, *, by) -> "Quote":
@@ -213,7 +214,7 @@ class QuoteLine(models.Model):
         ordering = ["pk"]
 
     def __str__(self) -> str:
-        return f"{self.name} ¥{self.amount}"
+        return f"{self.name} {format_money(self.amount)}"
 
     @property
     def name(self) -> str:
@@ -268,7 +269,7 @@ class Payment(WorkflowMixin, models.Model):
         permissions = [("confirm_payment", _("Can confirm or reject payments"))]
 
     def __str__(self) -> str:
-        return f"{self.reference} ¥{self.amount} ({self.get_status_display()})"
+        return f"{self.reference} {format_money(self.amount)} ({self.get_status_display()})"
 
     @classmethod
     def open_for(cls, quote: Quote) -> "Payment":
@@ -310,7 +311,7 @@ class Payment(WorkflowMixin, models.Model):
         from ..notifications import notify_organization
 
         notify_organization(
-            self.application, kind=kind, detail=lambda: f"{self.reference} ¥{self.amount}", reason=reason
+            self.application, kind=kind, detail=lambda: f"{self.reference} {format_money(self.amount)}", reason=reason
         )
 
 

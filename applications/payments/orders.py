@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from certportal.money import format_money
 from certportal.workflow import TransitionError
 
 from ..models import OnlineOrder, Payment, PaymentEvent
@@ -87,7 +88,8 @@ def refund_order(order: OnlineOrder, *, by, amount: Decimal, reason: str) -> str
         raise TransitionError(_("Please give a reason."))
     if not Decimal("0.01") <= amount <= order.amount or amount != amount.quantize(Decimal("0.01")):
         raise TransitionError(
-            _("The refund must be between ¥0.01 and the amount paid, ¥%(amount)s.") % {"amount": order.amount}
+            _("The refund must be between ¥0.01 and the amount paid, %(amount)s.")
+            % {"amount": format_money(order.amount)}
         )
     refund_id = provider_of(order).refund(order, amount, reason.strip())
     with transaction.atomic():

@@ -28,8 +28,8 @@ def test_home_is_chinese_by_default(client):
     html = get_home(client)
     assert '<html lang="zh-hans">' in html
     assert MaterialType.objects.get(code="business_licence").name_zh in html
-    # zh-hans number formats have no thousands separator.
-    assert "¥4800.00" in html
+    # Amounts the Chinese way in both languages (certportal/money.py): thousands separators, two decimals in tables.
+    assert "¥4,800.00" in html
 
 
 def test_language_switcher_switches_to_english(client):
@@ -37,7 +37,7 @@ def test_language_switcher_switches_to_english(client):
     html = get_home(client)
     assert '<html lang="en">' in html
     assert MaterialType.objects.get(code="business_licence").name_en in html
-    assert "1–10 employees: 3 audit man-days, total ¥4,800.00" in html
+    assert "1–10 employees: 3 audit man-days, total ¥4,800." in html
 
 
 def test_accept_language_header_selects_english(client):
