@@ -1,4 +1,8 @@
-"""Cross-app actions: the decision on an application and the certificate it produces."""
+"""Cross-app actions: the decision on an application and the certificate it produces, and the fees of its cycle."""
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
@@ -6,7 +10,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from applications.models import Application, Notification
+from applications.models import (
+    Application,
+    FeeItem,
+    FeeSchedule,
+    ManDayRule,
+    Notification,
+    Quote,
+    QuoteLine,
+)
 from applications.notifications import notify, organization_users
 from certportal.dates import add_months
 from certportal.queue import enqueue_on_commit
@@ -114,6 +126,7 @@ def issue_certificate(*, decision: Decision) -> Certificate:
         detail=number,
     )
     cycle.create_reviews(certificate)
+    quote_annual_fee(certificate, 1, by=decision.decided_by)
     if previous is not None and previous.status in LIVE:  # superseded from the new certificate's issue date
         previous.supersede(
             by=decision.decided_by,
@@ -164,6 +177,7 @@ def plan_surveillance_audit(*, review: SurveillanceReview, by, lead, members=(),
             kind=Audit.Kind.SURVEILLANCE,
         )
         review.schedule(audit=audit, by=by)
+        quote_surveillance(review, by=by)  # at the latest now, if the sweep has not announced it yet
         return audit
 
 
@@ -252,3 +266,108 @@ def start_recertification(*, certificate: Certificate, by) -> Application:
             )
             item.carry_over(by=by)
         return application
+
+
+# --- the fees of the cycle (domain.md §5.2) ---------------------------------------------------------------------
+#
+# A certificate's cycle bills, besides the acceptance quote of its application: each surveillance (quoted when the
+# review is announced or its audit planned), the annual fee of each certificate year (year 1 at issue, the others on
+# the anniversaries) and travel after an audit (audits.services.bill_travel). The same functions price the fees
+# still to come as estimates, for the enterprise's fee page.
+
+
+def certificate_years() -> int:
+    """Certificate years of one cycle, each billed an annual fee (3 for the default 36 months)."""
+    return -(-settings.CERTIFICATE_VALIDITY_MONTHS // 12)
+
+
+def year_starts_on(certificate: Certificate, year: int):
+    """The first day of certificate year `year` (1: the issue date; then each anniversary)."""
+    return add_months(certificate.issued_on, 12 * (year - 1))
+
+
+def surveillance_pricing(certificate: Certificate) -> tuple[FeeSchedule, Decimal, list[QuoteLine]]:
+    """The active schedule, the surveillance man-days for the holder's size, and the unsaved lines: the per-man-day
+    and one-off surveillance items, not the annual ones."""
+    schedule = FeeSchedule.active()
+    man_days = ManDayRule.for_employees(certificate.application.employee_count or 1).total_for("surveillance")
+    return schedule, man_days, schedule.price_lines(FeeItem.AppliesTo.SURVEILLANCE, man_days)
+
+
+def quote_surveillance(review: SurveillanceReview, *, by=None) -> Quote | None:
+    """The fee of one surveillance review, issued once (the unique constraint backs this check up); None when the
+    schedule bills no surveillance."""
+    existing = review.quotes.filter(event=Quote.Event.SURVEILLANCE).first()
+    if existing is not None:
+        return existing
+    certificate = review.certificate
+    schedule, man_days, lines = surveillance_pricing(certificate)
+    if not lines:  # the schedule bills no surveillance
+        return None
+    return Quote.issue(
+        certificate.application,
+        event=Quote.Event.SURVEILLANCE,
+        lines=lines,
+        by=by,
+        schedule=schedule,
+        certificate=certificate,
+        surveillance_review=review,
+        man_days=man_days,
+    )
+
+
+def quote_annual_fee(certificate: Certificate, year: int, *, by=None) -> Quote | None:
+    """The annual fee (年金) of one certificate year, issued once; None when the schedule has no annual item."""
+    existing = certificate.quotes.filter(event=Quote.Event.ANNUAL_FEE, certificate_year=year).first()
+    if existing is not None:
+        return existing
+    schedule = FeeSchedule.active()
+    lines = schedule.annual_lines()
+    if not lines:  # the schedule has no annual fee
+        return None
+    return Quote.issue(
+        certificate.application,
+        event=Quote.Event.ANNUAL_FEE,
+        lines=lines,
+        by=by,
+        schedule=schedule,
+        certificate=certificate,
+        certificate_year=year,
+    )
+
+
+@dataclass
+class FeeEstimate:
+    """A fee of the cycle not quoted yet, priced from today's schedule: what the enterprise should expect."""
+
+    title: str
+    expected_on: datetime.date
+    total: Decimal
+
+
+def fees_to_come(certificate: Certificate) -> list[FeeEstimate]:
+    """The surveillance and annual fees of the certificate's cycle that are not quoted yet, as estimates (travel is
+    at actual cost and cannot be estimated). Empty once the certificate is no longer valid."""
+    if certificate.status not in LIVE:
+        return []
+    schedule = FeeSchedule.active()
+    quoted = list(certificate.quotes.filter(event__in=Quote.CYCLE_EVENTS).values_list("event", "surveillance_review"))
+    quoted_years = set(
+        certificate.quotes.filter(event=Quote.Event.ANNUAL_FEE).values_list("certificate_year", flat=True)
+    )
+    estimates = []
+    reviews = certificate.surveillance_reviews.exclude(status=SurveillanceReview.Status.COMPLETED)
+    surveillance_total = None
+    for review in reviews.order_by("sequence"):
+        if (Quote.Event.SURVEILLANCE, review.pk) in quoted:
+            continue
+        if surveillance_total is None:
+            surveillance_total = sum((line.amount for line in surveillance_pricing(certificate)[2]), Decimal(0))
+        title = _("%(event)s %(number)d") % {"event": Quote.Event.SURVEILLANCE.label, "number": review.sequence}
+        estimates.append(FeeEstimate(title, review.due_date, surveillance_total))
+    annual_total = sum((line.amount for line in schedule.annual_lines()), Decimal(0))
+    for year in range(1, certificate_years() + 1):
+        if year not in quoted_years:
+            title = _("%(event)s, year %(year)d") % {"event": Quote.Event.ANNUAL_FEE.label, "year": year}
+            estimates.append(FeeEstimate(title, year_starts_on(certificate, year), annual_total))
+    return sorted(estimates, key=lambda estimate: estimate.expected_on)

@@ -18,12 +18,12 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext
 
 from accounts import roles
-from applications.models import Application, Notification
+from applications.models import Application, FeeReminder, Notification, Quote
 from applications.notifications import notify, notify_organization, organization_users
 from certportal.dates import add_months
 from certportal.workflow import TransitionError
 
-from . import cycle
+from . import cycle, services
 from .models import Certificate, RecertificationReminder, SurveillanceReminder, SurveillanceReview
 
 logger = logging.getLogger(__name__)
@@ -39,6 +39,9 @@ def run(today: datetime.date | None = None) -> dict[str, int]:
     """One sweep over the whole register; returns how many rows each step moved."""
     today = today or timezone.localdate()
     return {
+        "surveillance_fees": quote_surveillance_fees(today),
+        "annual_fees": quote_annual_fees(today),
+        "fee_reminders": fee_reminders(today),
         "surveillance_reminders": surveillance_reminders(today),
         "overdue": mark_overdue(today),
         "suspended": suspend_overdue(today),
@@ -116,6 +119,63 @@ def _remind_review(review, days, staff) -> bool:
     if review.status == SurveillanceReview.Status.PLANNED:
         review.notify()
     return True
+
+
+# --- fees (domain.md §5.2): quoted by the sweep, reminded before they are due and once overdue; never a suspension
+
+
+def quote_surveillance_fees(today) -> int:
+    """Quote each surveillance when its first reminder is near (the longest SURVEILLANCE_REMINDER_DAYS), so the
+    enterprise is billed as the review is announced; one quote per review."""
+    horizon = today + datetime.timedelta(days=max(settings.SURVEILLANCE_REMINDER_DAYS, default=0))
+    rows = SurveillanceReview.objects.filter(
+        status__in=OPEN_REVIEW, certificate__status__in=LIVE, due_date__lte=horizon
+    ).exclude(Exists(Quote.objects.filter(surveillance_review=OuterRef("pk"), event=Quote.Event.SURVEILLANCE)))
+    return _each(
+        rows.select_related("certificate__application__organization"),
+        lambda review: services.quote_surveillance(review) is not None,
+    )
+
+
+def quote_annual_fees(today) -> int:
+    """The annual fee of each certificate year after the first, on its anniversary (year 1 is quoted at issue)."""
+    quoted = 0
+    for year in range(2, services.certificate_years() + 1):
+        started = Quote.objects.filter(certificate=OuterRef("pk"), event=Quote.Event.ANNUAL_FEE, certificate_year=year)
+        rows = Certificate.objects.filter(status__in=LIVE, issued_on__lte=add_months(today, -12 * (year - 1))).exclude(
+            Exists(started)
+        )
+        quoted += _each(
+            rows.select_related("application__organization"),
+            lambda certificate, year=year: services.quote_annual_fee(certificate, year) is not None,
+        )
+    return quoted
+
+
+def fee_reminders(today) -> int:
+    """Remind the enterprise of an unpaid surveillance or annual fee FEE_REMINDER_DAYS before it is due (a late
+    start sends only the nearest step), and once when it is overdue."""
+    unpaid = Quote.objects.unpaid().filter(event__in=Quote.CYCLE_EVENTS, certificate__status__in=LIVE)
+    steps = sorted(settings.FEE_REMINDER_DAYS)
+    sent = 0
+    for previous, days in zip([0, *steps], steps, strict=False):
+        window = unpaid.filter(
+            due_on__gte=today + datetime.timedelta(previous), due_on__lte=today + datetime.timedelta(days)
+        ).exclude(Exists(FeeReminder.objects.filter(quote=OuterRef("pk"), step__gte=0, step__lte=days)))
+        sent += _each(window.select_related("application__organization"), lambda q, days=days: _remind_fee(q, days))
+    overdue = unpaid.filter(due_on__lt=today).exclude(
+        Exists(FeeReminder.objects.filter(quote=OuterRef("pk"), step=FeeReminder.OVERDUE))
+    )
+    sent += _each(overdue.select_related("application__organization"), lambda q: _remind_fee(q, FeeReminder.OVERDUE))
+    return sent
+
+
+def _remind_fee(quote, step) -> bool:
+    _, created = FeeReminder.objects.get_or_create(quote=quote, step=step)
+    if created:
+        overdue = step == FeeReminder.OVERDUE
+        quote.tell_enterprise(Notification.Kind.FEE_OVERDUE if overdue else Notification.Kind.FEE_DUE)
+    return created
 
 
 def mark_overdue(today) -> int:

@@ -436,6 +436,11 @@ SURVEILLANCE_INTERVAL_MONTHS = env.int("SURVEILLANCE_INTERVAL_MONTHS", default=1
 SURVEILLANCE_REMINDER_DAYS = env.list("SURVEILLANCE_REMINDER_DAYS", cast=int, default=[60, 30, 7])
 SURVEILLANCE_GRACE_DAYS = env.int("SURVEILLANCE_GRACE_DAYS", default=30)
 SUSPENSION_LIMIT_MONTHS = env.int("SUSPENSION_LIMIT_MONTHS", default=6)
+# Fees of the cycle (domain.md §5.2): surveillance, annual and travel quotes are due this many days after quoting;
+# the enterprise is reminded these many days before (and once when overdue). An unpaid fee past due is listed for
+# the decision-maker as a suspension reason; nothing is suspended for money by itself.
+FEE_DUE_DAYS = env.int("FEE_DUE_DAYS", default=30)
+FEE_REMINDER_DAYS = env.list("FEE_REMINDER_DAYS", cast=int, default=[14, 3])
 # Re-certification: the holder may apply from OPENS months before expiry. One started later than LATEST months
 # before expiry cannot be finished in time and becomes an initial certification (domain.md §4.1). Keep the first
 # reminder inside the window (180 days is inside 6 months).

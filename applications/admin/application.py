@@ -242,7 +242,7 @@ def review_context(request, application: Application) -> dict:
     materials = application.material_items.select_related("material_type", "reviewed_by").prefetch_related(
         Prefetch("files", queryset=MaterialFile.objects.select_related("uploaded_by").order_by("-version"))
     )
-    quote = Quote.objects.filter(application=application).prefetch_related("lines").first()
+    quote = Quote.objects.acceptance().filter(application=application).prefetch_related("lines").first()
     may_plan_audit = status == S.PAID and permissions.can_plan_audit(user)
     return {
         "late": is_late(application),
@@ -255,6 +255,7 @@ def review_context(request, application: Application) -> dict:
         "can_download_material": permissions.can_download_materials(user),
         "timeline": application.status_changes.select_related("by"),
         "quote": quote,
+        "man_days_missing": Quote.man_days_missing(application) if status == S.SUBMITTED else "",
         "payments": application.payments.select_related("decided_by").prefetch_related("invoice_requests"),
         "payment_decisions": Payment.history.filter(application_id=application.pk, status__in=DECIDED_PAYMENT_STATES)
         .select_related("history_user")

@@ -80,10 +80,25 @@ class QuoteLineInline(ReadOnlyInline):
 
 @admin.register(Quote)
 class QuoteAdmin(admin.ModelAdmin):
-    list_display = ["application", "man_days", "total_shown", "created_at"]
+    list_display = ["application", "event", "man_days", "total_shown", "due_on", "created_at"]
+    list_filter = ["event"]
     list_select_related = ["application"]
     raw_id_fields = ["application"]
-    readonly_fields = ["application", "schedule", "man_days", "total_shown", "created_by", "created_at"]
+    readonly_fields = [
+        "application",
+        "event",
+        "certificate",
+        "surveillance_review",
+        "audit",
+        "certificate_year",
+        "due_on",
+        "schedule",
+        "man_days",
+        "man_days_set_by",
+        "total_shown",
+        "created_by",
+        "created_at",
+    ]
     exclude = ["total"]  # shown as ¥4,800.00 by total_shown
     inlines = [QuoteLineInline]
 

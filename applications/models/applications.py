@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -186,6 +187,15 @@ class Application(WorkflowMixin, models.Model):
     def is_editable(self) -> bool:
         return self.status in self.EDITABLE_STATES
 
+    @cached_property
+    def acceptance_quote(self):
+        """The quote issued when the application was accepted (initial or re-certification), or None before.
+
+        The application's other quotes (surveillance, annual fee, travel) are `quotes`."""
+        from .fees import Quote
+
+        return Quote.objects.acceptance().filter(application=self).first()
+
     REQUIRED_FORM_FIELDS = (
         "org_name",
         "credit_code",
@@ -240,12 +250,13 @@ class Application(WorkflowMixin, models.Model):
         self.perform("return", by=by, reason=reason, expected=expected)
 
     @alters_data
-    def accept(self, *, by, reason: str = "", expected: str = "") -> None:
-        """Accept the application (all required materials accepted) and issue the fee quote."""
-        from .fees import Payment, Quote
+    def accept(self, *, by, reason: str = "", expected: str = "", man_days=None) -> None:
+        """Accept the application (all required materials accepted) and issue the fee quote, with the man-days the
+        reviewer gives where the man-day table has no figure (Quote.build_for)."""
+        from .fees import Quote
 
         def update():
-            Payment.open_for(Quote.build_for(self, by=by))
+            Quote.build_for(self, by=by, man_days=man_days)
 
         self.perform("accept", by=by, reason=reason, update=update, expected=expected)
 

@@ -1,16 +1,18 @@
 import secrets
+from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from certportal.bilingual import BilingualName, bilingual
-from certportal.money import format_money
+from certportal.money import format_money, format_money_text
 from certportal.storage import random_key
 from certportal.workflow import (
     SYSTEM,
@@ -68,18 +70,24 @@ class ManDayRule(models.Model):
             raise TransitionError(gettext("The man-day table is empty; an administrator must fill it in."))
         return rule
 
-    def total_for(self, kind: str) -> Decimal:
+    def figure_for(self, kind: str) -> Decimal | None:
+        """The total man-days for an audit of `kind`; None where the table has no figure (staff set them)."""
         if kind == "recertification":
-            if self.recertification_total is None:
-                raise TransitionError(gettext("The man-day table has no re-certification figure for this size."))
             return self.recertification_total
         if kind == "surveillance":
             return self.surveillance_total
         return self.initial_total
 
+    def total_for(self, kind: str) -> Decimal:
+        figure = self.figure_for(kind)
+        if figure is None:
+            raise TransitionError(gettext("The man-day table has no re-certification figure for this size."))
+        return figure
+
     def onsite_for(self, kind: str) -> Decimal:
         if kind == "recertification":
-            return self.recertification_onsite or self.total_for(kind)
+            # Beyond the table (no figure) this is only the planning form's starting value, which staff correct.
+            return self.recertification_onsite or self.recertification_total or self.initial_onsite
         if kind == "surveillance":
             return self.surveillance_onsite
         return self.initial_onsite
@@ -108,21 +116,17 @@ class FeeSchedule(models.Model):
         return self.name
 
     def price_lines(self, kind: str, man_days: Decimal) -> list["QuoteLine"]:
-        """Unsaved quote lines for an audit of `kind` taking `man_days` (also used for estimates)."""
-        lines = []
-        for item in self.items.filter(applies_to=kind):
-            quantity = man_days if item.basis == FeeItem.Basis.PER_MAN_DAY else Decimal(1)
-            lines.append(
-                QuoteLine(
-                    fee_item=item,
-                    name_zh=item.name_zh,
-                    name_en=item.name_en,
-                    quantity=quantity,
-                    unit_price=item.amount,
-                    amount=(quantity * item.amount).quantize(FEN),
-                )
-            )
-        return lines
+        """Unsaved quote lines for an audit of `kind` taking `man_days` (also used for estimates).
+
+        The annual items are billed once per certificate year (`annual_lines`), never with an audit."""
+        items = self.items.filter(applies_to=kind).exclude(basis=FeeItem.Basis.ANNUAL)
+        return [
+            QuoteLine.of(item, man_days if item.basis == FeeItem.Basis.PER_MAN_DAY else Decimal(1)) for item in items
+        ]
+
+    def annual_lines(self) -> list["QuoteLine"]:
+        """Unsaved quote lines of one certificate year's annual fee (年金): the items with basis "per year"."""
+        return [QuoteLine.of(item, Decimal(1)) for item in self.items.filter(basis=FeeItem.Basis.ANNUAL)]
 
     @classmethod
     def active(cls) -> "FeeSchedule":
@@ -159,47 +163,242 @@ class FeeItem(BilingualName):
         return f"{self.name_zh} / {self.name_en}"
 
 
-class Quote(models.Model):
-    """The fee quotation issued when an application is accepted, as line items."""
+class QuoteQuerySet(models.QuerySet):
+    def acceptance(self):
+        """The quotes issued when an application is accepted (initial or re-certification)."""
+        return self.filter(event__in=Quote.ACCEPTANCE_EVENTS)
 
-    application = models.OneToOneField(
-        "applications.Application", models.PROTECT, related_name="quote", verbose_name=_("application")
+    def unpaid(self):
+        """Quotes whose payment is neither confirmed nor refunded."""
+        paid = Payment.objects.filter(
+            quote=models.OuterRef("pk"), status__in=[Payment.Status.CONFIRMED, Payment.Status.REFUNDED]
+        )
+        return self.exclude(models.Exists(paid))
+
+    def overdue(self, today):
+        """Unpaid surveillance and annual fees past their due date: a reason to consider suspension (§4.1)."""
+        return self.unpaid().filter(event__in=Quote.CYCLE_EVENTS, due_on__lt=today)
+
+
+class Quote(models.Model):
+    """What the enterprise owes for one chargeable event of its certification cycle, as line items (domain.md §5.2).
+
+    The acceptance quote (initial or re-certification) is issued when a reviewer accepts the application; a
+    surveillance is quoted when its review is announced or its audit planned; the annual fee once per certificate
+    year; travel and accommodation after an audit, at actual cost. All belong to the application the certificate
+    rests on, and each opens its own Payment."""
+
+    class Event(models.TextChoices):
+        INITIAL = "initial", _("Initial certification")
+        RECERTIFICATION = "recertification", _("Re-certification")
+        SURVEILLANCE = "surveillance", _("Surveillance audit")
+        ANNUAL_FEE = "annual_fee", _("Annual fee")
+        TRAVEL = "travel", _("Travel and accommodation")
+
+    ACCEPTANCE_EVENTS = (Event.INITIAL, Event.RECERTIFICATION)
+    CYCLE_EVENTS = (Event.SURVEILLANCE, Event.ANNUAL_FEE)  # unpaid past due: listed as a suspension reason
+
+    application = models.ForeignKey(
+        "applications.Application", models.PROTECT, related_name="quotes", verbose_name=_("application")
     )
+    event = models.CharField(_("for"), max_length=20, choices=Event.choices)
+    # Relations by name only: applications never imports certificates or audits (architecture.md).
+    certificate = models.ForeignKey(
+        "certificates.Certificate",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="quotes",
+        verbose_name=_("certificate"),
+    )
+    surveillance_review = models.ForeignKey(
+        "certificates.SurveillanceReview",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="quotes",
+        verbose_name=_("surveillance review"),
+    )
+    audit = models.ForeignKey(
+        "audits.Audit", models.PROTECT, null=True, blank=True, related_name="quotes", verbose_name=_("audit")
+    )
+    certificate_year = models.PositiveSmallIntegerField(_("certificate year"), null=True, blank=True)
+    due_on = models.DateField(_("due by"), null=True, blank=True, db_index=True)
     schedule = models.ForeignKey(FeeSchedule, models.PROTECT, related_name="+", verbose_name=_("fee schedule"))
-    man_days = models.DecimalField(_("audit man-days"), max_digits=4, decimal_places=1)
+    man_days = models.DecimalField(_("audit man-days"), max_digits=4, decimal_places=1, null=True, blank=True)
+    man_days_set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("man-days set by"),
+        help_text=_("Empty when the man-days come from the man-day table."),
+    )
     total = models.DecimalField(_("total (CNY)"), max_digits=12, decimal_places=2)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, null=True, related_name="+", verbose_name=_("issued by")
     )
     created_at = models.DateTimeField(_("issued"), auto_now_add=True)
 
+    objects = QuoteQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("quote")
         verbose_name_plural = _("quotes")
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application"],
+                condition=models.Q(event__in=["initial", "recertification"]),
+                name="one_acceptance_quote_per_application",
+            ),
+            models.UniqueConstraint(
+                fields=["surveillance_review"],
+                condition=models.Q(event="surveillance"),
+                name="one_quote_per_surveillance_review",
+            ),
+            models.UniqueConstraint(
+                fields=["certificate", "certificate_year"],
+                condition=models.Q(event="annual_fee"),
+                name="one_annual_fee_per_certificate_year",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(event="annual_fee")
+                | models.Q(certificate__isnull=False, certificate_year__gte=1, certificate_year__lte=3),
+                name="annual_fee_names_its_certificate_year",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(event="surveillance") | models.Q(surveillance_review__isnull=False),
+                name="surveillance_quote_names_its_review",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(event="travel") | models.Q(audit__isnull=False), name="travel_quote_names_its_audit"
+            ),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.application.reference}: {format_money(self.total)}"
+        return f"{self.application.reference} {self.get_event_display()}: {format_money(self.total)}"
+
+    @property
+    def is_acceptance(self) -> bool:
+        return self.event in self.ACCEPTANCE_EVENTS
+
+    def title(self) -> str:
+        """The event as the enterprise reads it: "Annual fee, year 2", "Surveillance audit 1" …"""
+        event = str(self.get_event_display())
+        if self.event == self.Event.ANNUAL_FEE:
+            return gettext("%(event)s, year %(year)d") % {"event": event, "year": self.certificate_year}
+        if self.event == self.Event.SURVEILLANCE and self.surveillance_review_id:
+            return gettext("%(event)s %(number)d") % {"event": event, "number": self.surveillance_review.sequence}
+        return event
 
     @classmethod
-    def build_for(cls, application, *, by) -> "Quote":
-        """Price the application from the active schedule and the man-day table."""
-        schedule = FeeSchedule.active()
-        if not application.employee_count:
-            raise TransitionError(gettext("The number of employees is needed to compute the audit man-days."))
-        man_days = ManDayRule.for_employees(application.employee_count).total_for(application.kind)
+    def issue(cls, application, *, event: str, lines: list["QuoteLine"], by, schedule=None, **links) -> "Quote":
+        """Save a quote with its lines, open its Payment and tell the enterprise (notification and e-mail).
+
+        `schedule` is the one the lines were priced from (the active one by default); `links` are the quote's other
+        fields (certificate, surveillance_review, audit, certificate_year, man_days, man_days_set_by). Surveillance, annual and travel fees are due FEE_DUE_DAYS after quoting."""
+        if not lines:
+            raise TransitionError(gettext("The fee schedule has no item for this fee."))
+        due_on = None
+        if event not in cls.ACCEPTANCE_EVENTS:
+            due_on = timezone.localdate() + timedelta(days=settings.FEE_DUE_DAYS)
         quote = cls.objects.create(
-            application=application, schedule=schedule, man_days=man_days, total=Decimal(0), created_by=by
+            application=application,
+            event=event,
+            schedule=schedule or FeeSchedule.active(),
+            total=sum((line.amount for line in lines), Decimal(0)),
+            created_by=by,
+            due_on=due_on,
+            **links,
         )
-        lines = schedule.price_lines(application.kind, man_days)
         for line in lines:
             line.quote = quote
         QuoteLine.objects.bulk_create(lines)
-        quote.total = sum((line.amount for line in lines), Decimal(0))
-        quote.save(update_fields=["total"])
+        Payment.open_for(quote)
+        if not quote.is_acceptance:  # an acceptance: the application's status change tells the applicant already
+            quote.tell_enterprise("fee_quoted")
         return quote
+
+    def tell_enterprise(self, kind: str) -> None:
+        """Notify (and e-mail) the enterprise's people about this fee: quoted, due soon or overdue."""
+        from ..notifications import notify_organization
+
+        notify_organization(self.application, kind=kind, detail=self.summary)
+
+    def summary(self) -> str:
+        """One line in the active language: "Annual fee, year 2 ¥500, due by 2027-06-01"."""
+        text = f"{self.title()} {format_money_text(self.total)}"
+        if self.due_on is None:
+            return text
+        return gettext("%(fee)s, due by %(date)s") % {"fee": text, "date": date_format(self.due_on)}
+
+    @classmethod
+    def build_for(cls, application, *, by, man_days: Decimal | None = None) -> "Quote":
+        """Price the accepted application from the active schedule and the man-day table.
+
+        Where the table has no figure for its size (re-certification beyond 8,500 employees), the reviewer enters
+        the man-days, and the quote records who did; without them the acceptance is refused with that message."""
+        schedule = FeeSchedule.active()
+        if not application.employee_count:
+            raise TransitionError(gettext("The number of employees is needed to compute the audit man-days."))
+        set_by = None
+        if man_days is None:
+            man_days = ManDayRule.for_employees(application.employee_count).figure_for(application.kind)
+            if man_days is None:
+                raise TransitionError(cls.man_days_missing(application))
+        else:
+            set_by = by
+        return cls.issue(
+            application,
+            event=application.kind,
+            lines=schedule.price_lines(application.kind, man_days),
+            by=by,
+            schedule=schedule,
+            man_days=man_days,
+            man_days_set_by=set_by,
+        )
+
+    @staticmethod
+    def man_days_missing(application) -> str:
+        """Why staff must enter the man-days of this application themselves; empty when the table has them."""
+        if not application.employee_count:
+            return ""
+        try:
+            rule = ManDayRule.for_employees(application.employee_count)
+        except TransitionError:  # an empty table: for_employees says so when the quote is built
+            return ""
+        if rule.figure_for(application.kind) is not None:
+            return ""
+        return gettext("The man-day table has no %(kind)s figure for %(employees)s employees; enter the man-days.") % {
+            "kind": application.get_kind_display().lower(),
+            "employees": f"{application.employee_count:,}",
+        }
+
+
+class FeeReminder(models.Model):
+    """A reminder sent to the enterprise about an unpaid fee: `step` days before its due date, or OVERDUE once it
+    is past. Written before anything is sent, unique per quote and step, so the daily sweep never sends one twice."""
+
+    OVERDUE = -1
+
+    quote = models.ForeignKey(Quote, models.CASCADE, related_name="reminders", verbose_name=_("quote"))
+    step = models.SmallIntegerField(_("days before the due date (-1: overdue)"))
+    sent_at = models.DateTimeField(_("sent"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("fee reminder")
+        verbose_name_plural = _("fee reminders")
+        constraints = [models.UniqueConstraint(fields=["quote", "step"], name="one_fee_reminder_per_step")]
+
+    def __str__(self) -> str:
+        return f"{self.quote} ({self.step})"
 
 
 class QuoteLine(models.Model):
+    """One line of a quote: a fee item priced (its names and price copied), or an actual-cost line staff enter."""
+
     quote = models.ForeignKey(Quote, models.CASCADE, related_name="lines", verbose_name=_("quote"))
     fee_item = models.ForeignKey(FeeItem, models.SET_NULL, null=True, related_name="+", verbose_name=_("fee item"))
     name_zh = models.CharField(_("item (Chinese)"), max_length=100)
@@ -219,6 +418,18 @@ class QuoteLine(models.Model):
     @property
     def name(self) -> str:
         return bilingual(self.name_zh, self.name_en)
+
+    @classmethod
+    def of(cls, item: FeeItem, quantity: Decimal) -> "QuoteLine":
+        """An unsaved line pricing `quantity` of a fee item."""
+        return cls(
+            fee_item=item,
+            name_zh=item.name_zh,
+            name_en=item.name_en,
+            quantity=quantity,
+            unit_price=item.amount,
+            amount=(quantity * item.amount).quantize(FEN),
+        )
 
 
 def _transfer_reference() -> str:
@@ -319,7 +530,8 @@ class Payment(WorkflowMixin, models.Model):
 
 
 def _application_paid(payment, change) -> None:
-    payment.application.mark_paid(by=change.by)
+    if payment.quote.is_acceptance:  # the fees of the cycle (surveillance, annual, travel) move no application
+        payment.application.mark_paid(by=change.by)
     payment._notify("payment_confirmed")
 
 

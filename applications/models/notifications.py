@@ -35,6 +35,8 @@ class Notification(models.Model):
         MATERIAL_REJECTED = "material_rejected", _("Material rejected")
         PAYMENT_CONFIRMED = "payment_confirmed", _("Payment confirmed")
         PAYMENT_REJECTED = "payment_rejected", _("Payment receipt rejected")
+        INVOICE_ISSUED = "invoice_issued", _("Invoice issued")
+        INVOICE_VOIDED = "invoice_voided", _("Invoice voided (red-letter)")
         AUDIT_PLANNED = "audit_planned", _("Audit planned")
         NONCONFORMITY_RAISED = "nonconformity_raised", _("Nonconformity raised")
         CERTIFICATE_ISSUED = "certificate_issued", _("Certificate issued")
@@ -43,6 +45,9 @@ class Notification(models.Model):
         RECERTIFICATION_DUE = "recertification_due", _("Re-certification due")
         INVITATION = "invitation", _("Invitation to an organization")
         ACCESS_REQUEST = "access_request", _("Request to join an organization")
+        FEE_QUOTED = "fee_quoted", _("Fee quoted")
+        FEE_DUE = "fee_due", _("Fee due soon")
+        FEE_OVERDUE = "fee_overdue", _("Fee overdue")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.CASCADE, related_name="notifications", verbose_name=_("recipient")

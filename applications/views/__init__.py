@@ -20,7 +20,7 @@ def load_membership(request) -> Membership | None:
 def get_application(request, pk: int, *related) -> Application:
     """The application if the user's organization owns it; anything else is a 404."""
     load_membership(request)
-    queryset = Application.objects.visible_to(request.user).select_related("organization", "quote", *related)
+    queryset = Application.objects.visible_to(request.user).select_related("organization", *related)
     return get_object_or_404(queryset, pk=pk)
 
 

@@ -28,15 +28,15 @@ def _payment_of(request, pk) -> Payment:
 
 @login_required
 def fee(request, pk):
-    application = get_application(request, pk, "quote__schedule")
-    payment = application.payments.order_by("-created_at", "-pk").first()
+    application = get_application(request, pk)
+    payment = application.payments.select_related("quote__schedule").order_by("-created_at", "-pk").first()
     if payment is None:
         return refuse(request, _("There is no fee yet: it is quoted when your application is accepted."), application)
     invoice = payment.invoice_requests.first()
     context = {
         "application": application,
-        "quote": application.quote,
-        "lines": list(application.quote.lines.all()),
+        "quote": payment.quote,
+        "lines": list(payment.quote.lines.all()),
         "payment": payment,
         "invoice": invoice,
         "receipt_form": ReceiptUploadForm() if permissions.can_upload_receipt(request.user, payment) else None,

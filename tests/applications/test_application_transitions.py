@@ -116,13 +116,13 @@ def test_accept_needs_every_required_material_accepted(reviewer):
     assert item.material_type.name in exc.value.message
     application.refresh_from_db()
     assert application.status == S.SUBMITTED
-    assert not hasattr(application, "quote") or not Application.objects.filter(quote__isnull=False).exists()
+    assert application.acceptance_quote is None and not Application.objects.filter(quotes__isnull=False).exists()
 
 
 def test_accept_issues_the_quote_and_opens_a_payment(reviewer):
     application = in_state(S.SUBMITTED)
     application.accept(by=reviewer)
-    assert application.quote.total == Decimal("4800.00")
+    assert application.acceptance_quote.total == Decimal("4800.00")
     payment = application.payments.get()
     assert payment.amount == Decimal("4800.00")
     assert payment.status == payment.Status.PENDING

@@ -36,7 +36,7 @@ def test_the_table_has_no_recertification_figure_for_the_largest_size():
 def test_initial_quote_from_schedule_and_man_days(employees, total, reviewer):
     application = in_state(Application.Status.SUBMITTED, employee_count=employees)
     application.accept(by=reviewer)
-    quote = application.quote
+    quote = application.acceptance_quote
     assert quote.total == Decimal(total)
     assert sum(line.amount for line in quote.lines.all()) == quote.total
     assert {line.name_en for line in quote.lines.all()} >= {"Application fee", "Audit fee"}

@@ -41,10 +41,10 @@ def sandbox_on(settings):
 
 def test_the_fee_page_shows_the_quote_bank_details_and_reference(applicant_client, accepted, payment):
     page = applicant_client.get(reverse("applications:fee", args=[accepted.pk])).content.decode()
-    for line in accepted.quote.lines.all():
+    for line in accepted.acceptance_quote.lines.all():
         assert line.name_en in page
     assert "4,800.00" in page
-    schedule = accepted.quote.schedule
+    schedule = accepted.acceptance_quote.schedule
     assert schedule.bank_account_number in page and schedule.bank_name in page
     assert payment.reference in page
     assert reverse("applications:upload_receipt", args=[payment.pk]) in page

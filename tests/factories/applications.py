@@ -161,6 +161,7 @@ class QuoteFactory(factory.django.DjangoModelFactory):
         model = Quote
 
     application = factory.SubFactory(ApplicationFactory, status=Application.Status.ACCEPTED)
+    event = factory.SelfAttribute("application.kind")  # the acceptance quote
     schedule = factory.SubFactory(FeeScheduleFactory)
     man_days = Decimal("3")
     total = Decimal("12000.00")

@@ -23,7 +23,7 @@ def test_the_page_shows_form_self_check_materials_timeline_quote(reviewer_client
         assert item.material_type.name_en in html
     assert "v1 · business_licence.pdf" in html
     assert "Accepted, fee quoted" in html  # the timeline
-    assert str(accepted.quote.total.quantize(1)) in html.replace(",", "")
+    assert str(accepted.acceptance_quote.total.quantize(1)) in html.replace(",", "")
     assert accepted.payments.get().reference in html
 
 

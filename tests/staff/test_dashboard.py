@@ -42,7 +42,9 @@ def test_the_dashboard_shows_where_the_work_stands(reviewer_client, settings):
 def _quote(application):
     from applications.models import FeeSchedule, Quote
 
-    return Quote.objects.create(application=application, schedule=FeeSchedule.active(), man_days=2, total=100)
+    return Quote.objects.create(
+        application=application, event=application.kind, schedule=FeeSchedule.active(), man_days=2, total=100
+    )
 
 
 def test_surveillance_due_soon(reviewer_client):

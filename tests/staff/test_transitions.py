@@ -26,7 +26,7 @@ def test_reviewer_accepts_when_every_required_material_is_accepted(
     submitted.refresh_from_db()
     assert submitted.status == S.ACCEPTED
     assert submitted.status_changes.get().by == reviewer
-    assert submitted.quote.total > 0 and submitted.payments.count() == 1
+    assert submitted.acceptance_quote.total > 0 and submitted.payments.count() == 1
     assert any("accepted" in m for m in messages_of(response))
     assert len(mailoutbox) == 1  # the applicant hears about it
 
