@@ -78,6 +78,41 @@ def check_no_sandbox_payments(app_configs, **kwargs):
 
 
 @register(Tags.security, deploy=True)
+def check_wechatpay_settings(app_configs, **kwargs):
+    """WeChat Pay switched on needs its merchant settings and both keys (applications/payments/wechat.py)."""
+    if "wechat" not in settings.PAYMENT_PROVIDERS:
+        return []
+    from applications.payments import wechat
+
+    missing = wechat.missing_settings()
+    if missing:
+        return [
+            Error(
+                f'WeChat Pay is on (PAYMENT_PROVIDERS lists "wechat") but {", ".join(missing)} not set: no order '
+                "could be placed and no notification verified.",
+                hint="See docs/operations.md, “WeChat Pay”.",
+                id="certportal.E032",
+            )
+        ]
+    problems = []
+    if len(settings.WECHATPAY_APIV3_KEY.encode()) != 32:
+        problems.append("WECHATPAY_APIV3_KEY must be the 32-character APIv3 key (AES-256-GCM)")
+    try:
+        wechat.client()
+    except Exception as error:  # the SDK raises bare Exception for a key it cannot load
+        problems.append(f"the keys cannot be loaded (WECHATPAY_PRIVATE_KEY_PATH, WECHATPAY_PUBLIC_KEY_PATH): {error}")
+    return [
+        Error(
+            f"WeChat Pay: {problem}.",
+            hint="The merchant API certificate's private key (apiclient_key.pem) and the WeChat Pay public key "
+            "(pub_key.pem), both PEM, as downloaded from the merchant platform.",
+            id="certportal.E033",
+        )
+        for problem in problems
+    ]
+
+
+@register(Tags.security, deploy=True)
 def check_mfa_encryption_keys(app_configs, **kwargs):
     """Second-factor secrets are encrypted with a dedicated key, not one derived from SECRET_KEY."""
     from cryptography.fernet import Fernet

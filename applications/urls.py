@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import dashboard, drafting, fees, materials, notifications, organizations, status
+from .views import dashboard, drafting, fees, materials, notifications, online, organizations, status
 
 app_name = "applications"
 
@@ -42,6 +42,8 @@ urlpatterns = [
     path("payments/<int:pk>/pay/<slug:provider>/", fees.pay_online, name="pay_online"),
     path("payments/sandbox/<str:token>/", fees.sandbox_bank, name="sandbox_bank"),
     path("payments/callback/<slug:provider>/", fees.payment_callback, name="payment_callback"),
+    path("payments/orders/<int:pk>/wechat/", online.wechat_order, name="wechat_order"),
+    path("payments/orders/<int:pk>/status/", online.order_status, name="order_status"),
     # notifications
     path("notifications/", notifications.notifications, name="notifications"),
     path("notifications/read/", notifications.mark_read, name="mark_all_read"),

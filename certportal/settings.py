@@ -504,6 +504,18 @@ ONLINE_ORDER_EXPIRES_MINUTES = env.int("ONLINE_ORDER_EXPIRES_MINUTES", default=1
 # (applications.tasks.query_open_orders, every 5 minutes, certportal/jobs.py): paid → the payment is confirmed,
 # closed or expired → the order is closed and the payment stays awaiting payment.
 ONLINE_ORDER_QUERY_AFTER_MINUTES = env.int("ONLINE_ORDER_QUERY_AFTER_MINUTES", default=10)
+# WeChat Pay API v3 (PAYMENT_PROVIDERS lists "wechat"; docs/operations.md, "WeChat Pay"): the merchant id and the
+# app id bound to it, the merchant API certificate's private key (apiclient_key.pem) and serial number, the APIv3
+# key (32 characters), and the WeChat Pay public key (pub_key.pem) with its id (PUB_KEY_ID_…). Notifications go to
+# SITE_URL + /applications/payments/callback/wechat/ (https in production). The gateway changes only in tests.
+WECHATPAY_MCH_ID = env.str("WECHATPAY_MCH_ID", default="")
+WECHATPAY_APP_ID = env.str("WECHATPAY_APP_ID", default="")
+WECHATPAY_PRIVATE_KEY_PATH = env.str("WECHATPAY_PRIVATE_KEY_PATH", default="")
+WECHATPAY_CERT_SERIAL_NO = env.str("WECHATPAY_CERT_SERIAL_NO", default="")
+WECHATPAY_APIV3_KEY = env.str("WECHATPAY_APIV3_KEY", default="")
+WECHATPAY_PUBLIC_KEY_PATH = env.str("WECHATPAY_PUBLIC_KEY_PATH", default="")
+WECHATPAY_PUBLIC_KEY_ID = env.str("WECHATPAY_PUBLIC_KEY_ID", default="")
+WECHATPAY_GATEWAY = env.str("WECHATPAY_GATEWAY", default="https://api.mch.weixin.qq.com")
 
 # --- Operations (README "Operations"): health, metrics, logs.
 # The readiness checks' details and the metrics are for addresses in OPS_INTERNAL_NETWORKS (as client_ip sees them:

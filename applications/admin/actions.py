@@ -23,7 +23,9 @@ from certportal.text import CheckedTextMixin
 from certportal.workflow import TransitionError, offers
 
 from .. import permissions
-from ..models import Application, MaterialFile, MaterialItem, Payment
+from ..models import Application, MaterialFile, MaterialItem, OnlineOrder, Payment
+from ..payments.orders import refund_order
+from ..payments.provider import ProviderError
 
 # The buttons at the top of the application page: transition name → the model's named method. The other moves
 # have their own pages or boxes (materials, payments, audit planning) or belong to the applicant's portal.
@@ -95,7 +97,28 @@ def material_decision(request, model_admin, object_id, item_id, decision):
 @require_POST
 def payment_decision(request, model_admin, object_id, payment_id, decision):
     payment = get_object_or_404(Payment.objects.select_related("application"), pk=payment_id, application=object_id)
+    order = payment.online_orders.filter(status=OnlineOrder.Status.PAID).first() if decision == "refund" else None
+    if order is not None:  # paid through WeChat Pay or Alipay: the money goes back the same way
+        return _refund_online(request, order, object_id)
     return _decide(request, payment, decision, PAYMENT_DECISIONS, object_id)
+
+
+def _refund_online(request, order: OnlineOrder, object_id):
+    """The provider pays the whole order back; then the order and the payment are recorded as refunded."""
+    if not order.WORKFLOW["refund"].permits(request.user, order):
+        raise PermissionDenied
+
+    def act():
+        form = _valid_form(request)
+        try:
+            refund_order(order, by=request.user, amount=order.amount, reason=form.cleaned_data["reason"])
+        except ProviderError as error:
+            raise TransitionError(
+                _("The payment provider refused the refund; nothing was changed. Its answer: %(answer)s")
+                % {"answer": error}
+            ) from error
+
+    return _perform(request, act, str(PAYMENT_DECISIONS["refund"]), object_id)
 
 
 def material_file(request, model_admin, file_id):

@@ -10,9 +10,10 @@ from django.conf import settings
 
 from .provider import Provider
 from .sandbox import SandboxProvider
+from .wechat import WeChatProvider
 
 # Every provider the portal has, by name; PAYMENT_PROVIDERS switches them on.
-PROVIDERS: dict[str, Provider] = {provider.name: provider for provider in [SandboxProvider()]}
+PROVIDERS: dict[str, Provider] = {provider.name: provider for provider in [SandboxProvider(), WeChatProvider()]}
 
 
 def enabled() -> list[Provider]:

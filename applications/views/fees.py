@@ -1,5 +1,7 @@
 """The fee: quote, bank transfer details and receipt, invoice request, and online payment providers."""
 
+import logging
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
@@ -14,8 +16,11 @@ from certportal.workflow import TransitionError
 from .. import payments, permissions
 from ..forms import InvoiceRequestForm, ReceiptUploadForm
 from ..models import Application, Payment
+from ..payments.provider import ProviderError
 from ..payments.sandbox import SandboxProvider
 from . import get_application, load_membership, refuse
+
+log = logging.getLogger(__name__)
 
 
 def _payment_of(request, pk) -> Payment:
@@ -114,7 +119,14 @@ def pay_online(request, pk, provider):
         raise Http404
     if not permissions.can_pay_online(request.user, payment):
         return refuse(request, _("This payment cannot be paid online now."), "applications:fee", payment.application_id)
-    return redirect(chosen.start(payment, request))
+    try:
+        return redirect(chosen.start(payment, request))
+    except ProviderError as error:
+        log.warning("Online payment of %s with %s could not start: %s", payment.reference, provider, error)
+        message = _(
+            "%(provider)s cannot take the payment right now. Please try again in a few minutes, or pay by bank transfer."
+        )
+        return refuse(request, message % {"provider": chosen.label}, "applications:fee", payment.application_id)
 
 
 @login_required

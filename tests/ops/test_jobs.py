@@ -23,6 +23,7 @@ def test_migrate_leaves_exactly_the_declared_jobs():
         "certportal: daily certification sweep": "certificates.tasks.daily_sweep",
         "certportal: redeliver pending work (outbox)": "certificates.tasks.redeliver_pending",
         "certportal: daily record checkpoint": "trail.tasks.daily_checkpoint",
+        "certportal: query unanswered online payment orders": "applications.tasks.query_open_orders",
     }
     assert all(task.enabled for task in PeriodicTask.objects.filter(name__startswith="certportal: "))
 
