@@ -10,14 +10,18 @@ certificate names a CRL or an OCSP responder (the revocation data is fetched and
 """
 
 import asyncio
+import binascii
 import functools
 import hashlib
 import io
 import os
+import threading
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from asn1crypto import cms, x509
+from asn1crypto import cms, tsp, x509
 from cryptography.hazmat.primitives.asymmetric.ec import ECDSA, EllipticCurvePrivateKey
 from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
@@ -27,10 +31,12 @@ from django.conf import settings
 from django.utils.html import escape
 from django.utils.module_loading import import_string
 from pyhanko.keys.internal import translate_pyca_cryptography_cert_to_asn1, translate_pyca_cryptography_key_to_asn1
-from pyhanko.pdf_utils import layout
+from pyhanko.pdf_utils import content, layout
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-from pyhanko.sign import fields, signers, timestamps
-from pyhanko.sign.general import get_pyca_cryptography_hash
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign import attributes, fields, signers, timestamps
+from pyhanko.sign.attributes import CMSAttributeProvider
+from pyhanko.sign.general import as_signing_certificate_v2, get_pyca_cryptography_hash
 from pyhanko.sign.signers.pdf_cms import Signer, SimpleSigner
 from pyhanko.stamp import StaticStampStyle
 from pyhanko_certvalidator import ValidationContext
@@ -40,7 +46,32 @@ DIGEST = "sha256"
 _RESERVE_B_B = 16 * 1024  # bytes for a B-B signature: the signer's chain, a signature of up to RSA-8192 and attributes
 
 
-class KeyInMemorySigner(SimpleSigner):
+@functools.cache
+def _signing_certificate_v2(cert_der: bytes) -> tsp.SigningCertificateV2:
+    cert = x509.Certificate.load(cert_der)
+    return tsp.SigningCertificateV2.load(as_signing_certificate_v2(cert).dump())
+
+
+class _PreparedSigningCertificateV2(attributes.SigningCertificateV2Provider):
+    async def build_attr_value(self, dry_run: bool = False) -> tsp.SigningCertificateV2:
+        return _signing_certificate_v2(self.signing_cert.dump())
+
+
+class PreparedSigningCertificate:
+    """For a pyHanko Signer: the signing-certificate-v2 attribute (the signer certificate's hash and its issuer's
+    name) is built once per certificate and kept as parsed from its DER. pyHanko builds it anew for every signature,
+    and asn1crypto serialises a freshly built value again at every level it is nested in (the attribute, the signed
+    attributes, the SignerInfo, the SignedData), several times per signature: that took most of a signature's time
+    (bench/bench_signing.py)."""
+
+    def _signed_attr_providers(self, *args: Any, **kwargs: Any) -> Iterator[CMSAttributeProvider]:
+        for provider in super()._signed_attr_providers(*args, **kwargs):  # type: ignore[misc]
+            if isinstance(provider, attributes.SigningCertificateV2Provider):
+                provider = _PreparedSigningCertificateV2(provider.signing_cert)
+            yield provider
+
+
+class KeyInMemorySigner(PreparedSigningCertificate, SimpleSigner):
     """A SimpleSigner that keeps its private key loaded (pyHanko's loads it again for every signature, which takes
     tens of milliseconds for an RSA key)."""
 
@@ -91,8 +122,13 @@ class PKCS11Backend:
             token_criteria=TokenCriteria(label=settings.SIGNING_PKCS11_TOKEN_LABEL),
             user_pin=settings.SIGNING_PKCS11_PIN,
         )
+
+        class PreparedPKCS11Signer(PreparedSigningCertificate, PKCS11Signer):
+            pass  # here, as python-pkcs11 is imported only for this backend
+
         label = settings.SIGNING_PKCS11_KEY_LABEL
-        return PKCS11Signer(session, cert_label=label, key_label=label, other_certs_to_pull=None)  # all on the token
+        # other_certs_to_pull=None: all the certificates on the token
+        return PreparedPKCS11Signer(session, cert_label=label, key_label=label, other_certs_to_pull=None)
 
 
 @functools.cache
@@ -166,7 +202,11 @@ def sign_pdf(data: bytes, *, seal: bool = False, field_name: str = "Signature1")
         validation_context=ValidationContext(trust_roots=trust_roots(), allow_fetching=True) if long_term else None,
     )
     field_spec = fields.SigFieldSpec(field_name, on_page=0, box=SEAL_BOX if seal else None)
-    style = StaticStampStyle.from_pdf_file(seal_pdf_path(), border_width=0, background_layout=_FILL) if seal else None
+    style = (
+        StaticStampStyle(background=SealPage(seal_pdf_path()), border_width=0, background_layout=_FILL)
+        if seal
+        else None
+    )
     pdf_signer = signers.PdfSigner(
         meta, signer, timestamper=_timestamper(), new_field_spec=field_spec, stamp_style=style
     )
@@ -213,6 +253,28 @@ def seal_pdf_path() -> str:
         tmp.write_bytes(HTML(string=html).write_pdf())
         tmp.replace(path)  # atomic: a concurrent signer reads a whole file or none
     return str(path)
+
+
+class SealPage(content.ImportedPdfPage):
+    """The seal's page imported into the signed file as a form XObject, as pyHanko's ImportedPdfPage does, from a
+    reader of the seal's PDF kept for the process: pyHanko's reads and parses the file for every signature."""
+
+    _lock = threading.Lock()  # the kept reader's objects are parsed on first use: one import at a time
+
+    def render(self) -> bytes:
+        writer = self._ensure_writer
+        with self._lock:
+            xobject = writer.import_page_as_xobject(_seal_reader(self.file_name), page_ix=self.page_ix)
+        resource_name = b"/Import" + binascii.hexlify(uuid.uuid4().bytes)
+        self.resources.xobject[resource_name.decode("ascii")] = xobject
+        x1, y1, x2, y2 = xobject.get_object()["/BBox"]
+        self.box = layout.BoxConstraints(width=abs(x1 - x2), height=abs(y1 - y2))
+        return resource_name + b" Do"
+
+
+@functools.cache
+def _seal_reader(path: str) -> PdfFileReader:
+    return PdfFileReader(io.BytesIO(Path(path).read_bytes()))
 
 
 def sign_detached(data: bytes) -> bytes:
