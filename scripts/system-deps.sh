@@ -9,7 +9,8 @@
 #   not ~0.1 s); WenQuanYi Micro Hei: the PDFs' Chinese font; gettext: translations; shared-mime-info: file types.
 # dev: chromium: browser tests, and libatomic1, which Playwright's driver (node) needs and a bare Debian lacks;
 #   Noto CJK: the second Chinese font (Chromium's pages, PDF fallback); poppler-utils: PDF → PNG; wrk: bench_load.
-#   softhsm2: a software PKCS#11 token for the hardware-module signing test.
+#   softhsm2: a software PKCS#11 token for the hardware-module signing test; libnss3-tools: certutil, for an NSS
+#   database that makes pdfsig trust the signing tests' loopback CA (and so check revocation).
 # SKIP_BROWSER_DEPS=1 leaves chromium and libatomic1 out. Verified on a bare Debian bookworm root (debootstrap
 # minbase + python3, git, make): README "Set-up on a bare machine".
 set -u
@@ -18,7 +19,7 @@ case "${1:-dev}" in
   venv) WANT="" ;;
   runtime) ;;
   *)
-    WANT="$WANT fonts-noto-cjk poppler-utils wrk softhsm2"
+    WANT="$WANT fonts-noto-cjk poppler-utils wrk softhsm2 libnss3-tools"
     [ "${SKIP_BROWSER_DEPS:-}" = "1" ] || WANT="$WANT chromium libatomic1"
     ;;
 esac

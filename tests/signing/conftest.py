@@ -6,6 +6,7 @@ from pyhanko.keys.internal import translate_pyca_cryptography_cert_to_asn1
 from weasyprint import HTML
 
 from certportal.signing import development_pkcs12
+from tests.signing.pki import LoopbackPKI
 
 
 @pytest.fixture(scope="session")
@@ -40,3 +41,40 @@ def embedded_signatures(data: bytes):
     from pyhanko.pdf_utils.reader import PdfFileReader
 
     return PdfFileReader(io.BytesIO(data)).embedded_signatures
+
+
+@pytest.fixture(scope="session")
+def loopback_pki(tmp_path_factory):
+    """The loopback PKI (tests/signing/pki.py), started once: a root CA, timestamp authority, OCSP responder, CRL."""
+    pki = LoopbackPKI(tmp_path_factory.mktemp("loopback-pki"))
+    yield pki
+    pki.stop()
+
+
+@pytest.fixture
+def loopback(loopback_pki):
+    """The loopback PKI with its record of requests cleared for the test."""
+    loopback_pki.seen.clear()
+    return loopback_pki
+
+
+def use_key(settings, tmp_path, data: bytes) -> None:
+    """Sign as the body with the PKCS#12 `data` (no password)."""
+    path = tmp_path / "body.p12"
+    path.write_bytes(data)
+    settings.SIGNING_PKCS12_PATH, settings.SIGNING_PKCS12_PASSWORD = str(path), ""
+
+
+def sign_without_revocation_data(data: bytes) -> bytes:
+    """Signed with the configured key and timestamp authority, fetching and embedding no revocation data whatever
+    the certificate names (B-T; B-B without an authority): as a copy signed before a revocation would be."""
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import fields, signers
+
+    from certportal import signing
+
+    meta = signers.PdfSignatureMetadata(
+        field_name="Signature1", md_algorithm="sha256", subfilter=fields.SigSeedSubFilter.PADES
+    )
+    pdf_signer = signers.PdfSigner(meta, signing.get_signer(), timestamper=signing._timestamper())
+    return pdf_signer.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(data), strict=False)).getvalue()
