@@ -1,6 +1,10 @@
 """What an uploaded PDF proves: who signed it (and the chain up to the body's CA), whether it is unchanged since
 signing (or what changed), when it was signed, and whether it is the file the portal issued.
 
+Revocation: when the file embeds revocation data (PAdES B-LT: OCSP responses or CRLs in its document security
+store), the signer's certificate is checked against that data alone, at the signing time (the timestamp's, or else
+the time the signer gave); nothing is fetched. A file without it (B-B, B-T) says so: its revocation is not checked.
+
 Trusted roots: the self-signed certificates of the current signing chain (certportal.signing) and the files named
 by SIGNING_EXTRA_TRUST_ROOTS. After a key rotation the former CA certificate is listed there, so documents signed
 with the old key keep validating."""
@@ -19,6 +23,9 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.diff_analysis import ModificationLevel
 from pyhanko.sign.fields import enumerate_sig_fields
 from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation.dss import DocumentSecurityStore
+from pyhanko.sign.validation.errors import NoDSSFoundError
+from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 
@@ -35,6 +42,24 @@ CHANGE_TEXT: dict[str, Promise] = {
     CHANGED_BYTES: _("the file was changed after signing"),
     INCREMENTAL_UPDATE: _("pages or content were added after signing (incremental update)"),
     APPENDED_BYTES: _("data was appended to the file after signing (the signed content itself is unchanged)"),
+}
+
+
+# What the file's embedded revocation data says of the signing certificate ("" when the signature is not ours).
+REVOCATION_GOOD = "good"  # checked against the embedded OCSP responses or CRLs: not revoked
+REVOCATION_REVOKED = "revoked"  # the embedded data says the certificate was revoked
+REVOCATION_INCOMPLETE = "incomplete"  # data is embedded, but not enough to decide about every certificate
+REVOCATION_NOT_EMBEDDED = "not-embedded"  # the file carries none (PAdES B-B or B-T): not checked
+
+REVOCATION_TEXT: dict[str, Promise] = {
+    REVOCATION_GOOD: _("Checked from the revocation data embedded in the file: good (not revoked when it was signed)."),
+    REVOCATION_REVOKED: _(
+        "Checked from the revocation data embedded in the file: the signing certificate was revoked."
+    ),
+    REVOCATION_INCOMPLETE: _(
+        "Not fully checked: the file embeds revocation data, but not for every certificate of the chain."
+    ),
+    REVOCATION_NOT_EMBEDDED: _("Not checked: the file carries no revocation data of its own."),
 }
 
 
@@ -68,6 +93,7 @@ class PdfVerification:
     signed_at: datetime | None = None  # the time the signer's computer reported
     timestamped_at: datetime | None = None  # the time of a timestamp authority's token, when there is one
     matches_issued: bool | None = None  # None when no issued SHA-256 was given
+    revocation: str = ""  # REVOCATION_*, for a signature by our chain
 
     @property
     def unchanged(self) -> bool:
@@ -76,6 +102,10 @@ class PdfVerification:
     @property
     def change_text(self) -> Promise | str:
         return CHANGE_TEXT.get(self.change, "")
+
+    @property
+    def revocation_text(self) -> Promise | str:
+        return REVOCATION_TEXT.get(self.revocation, "")
 
 
 def verify_pdf(data: bytes, *, issued_sha256: str = "") -> PdfVerification:
@@ -117,6 +147,8 @@ def verify_pdf(data: bytes, *, issued_sha256: str = "") -> PdfVerification:
         change = CHANGED_BYTES
     path = status.validation_path if status.trusted else None
     timestamp = status.timestamp_validity
+    signed_at = timestamp.timestamp if timestamp is not None and timestamp.valid else status.signer_reported_dt
+    revocation = embedded_revocation(signature, at=signed_at) if status.trusted and intact else ""
     return PdfVerification(
         sha256=sha256,
         signed=True,
@@ -130,16 +162,43 @@ def verify_pdf(data: bytes, *, issued_sha256: str = "") -> PdfVerification:
         signed_at=status.signer_reported_dt,
         timestamped_at=timestamp.timestamp if timestamp is not None and timestamp.valid else None,
         matches_issued=matches_issued,
+        revocation=revocation,
     )
 
 
-def trust_context(at: datetime | None = None) -> ValidationContext:
+def embedded_revocation(signature: EmbeddedPdfSignature, *, at: datetime | None) -> str:
+    """What the revocation data embedded in the file (its document security store) says of the signer's chain at
+    `at`, the signing time: REVOCATION_GOOD, _REVOKED, _INCOMPLETE, or _NOT_EMBEDDED when it carries none."""
+    try:
+        dss = DocumentSecurityStore.read_dss(signature.reader)
+    except NoDSSFoundError:
+        return REVOCATION_NOT_EMBEDDED
+    if not dss.ocsps and not dss.crls:
+        return REVOCATION_NOT_EMBEDDED
+    status = validate_pdf_signature(signature, trust_context(at=at, embedded=dss))
+    if status.revoked:
+        return REVOCATION_REVOKED
+    return REVOCATION_GOOD if status.trusted else REVOCATION_INCOMPLETE
+
+
+def trust_context(at: datetime | None = None, embedded: DocumentSecurityStore | None = None) -> ValidationContext:
     """The body's roots (signing.trust_roots: the current chain's root and SIGNING_EXTRA_TRUST_ROOTS, former CAs)
     and the current chain's intermediate certificates, validating at `at` (now by default); nothing is fetched
-    from the network."""
+    from the network. With `embedded` (a file's document security store), its certificates, OCSP responses and
+    CRLs are all the revocation data there is, and every certificate of the chain must be shown not revoked."""
     roots = signing.trust_roots()
     others = [cert for cert in signing.signer_certificate_chain() if cert not in roots]
-    return ValidationContext(trust_roots=roots, other_certs=others, allow_fetching=False, moment=at)
+    if embedded is None:
+        return ValidationContext(trust_roots=roots, other_certs=others, allow_fetching=False, moment=at)
+    return embedded.as_validation_context(
+        {
+            "trust_roots": roots,
+            "other_certs": others,
+            "allow_fetching": False,
+            "moment": at,
+            "revocation_mode": "hard-fail",
+        }
+    )
 
 
 def _name(cert: asn1_x509.Certificate) -> CertificateName:
