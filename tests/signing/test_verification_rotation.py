@@ -7,6 +7,7 @@ import zipfile
 from decimal import Decimal
 
 import pytest
+from cryptography.hazmat.primitives import serialization
 from django.core.management import call_command
 
 from audits.tasks import render_audit_report
@@ -20,6 +21,7 @@ from certportal.verification import verify_pdf
 from tests.factories import ready_for_decision
 from tests.signing.conftest import embedded_signatures
 from tests.signing.test_verification import BodyKey, blank_pdf
+from trail.models import TrailEntry
 
 pytestmark = pytest.mark.django_db
 
@@ -137,3 +139,58 @@ def test_only_the_kinds_asked_for_are_re_signed(keys, documents):
     assert certificate.pdf_sha256 == before
     audit.refresh_from_db()
     assert verify_pdf(_read(audit.report_pdf)).signer.common_name == "2027 signing"
+
+
+def test_each_re_signed_document_is_written_to_the_record(keys, documents):
+    _old, new, rotate = keys
+    certificate, audit, dossier = documents
+    before = {
+        "certificate": certificate.pdf_sha256,
+        "report": audit.report_pdf_sha256,
+        "dossier": hashlib.sha256(_read(dossier.file)).hexdigest(),
+    }
+    last = TrailEntry.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
+    rotate()
+    call_command("resign_documents", stdout=io.StringIO())
+
+    certificate.refresh_from_db()
+    audit.refresh_from_db()
+    dossier.refresh_from_db()
+    entries = {
+        (entry.subject_type, entry.subject_id): entry
+        for entry in TrailEntry.objects.filter(seq__gt=last, kind="document_resigned")
+    }
+    assert set(entries) == {
+        ("certificates.certificate", str(certificate.pk)),
+        ("audits.audit", str(audit.pk)),
+        ("certificates.decisiondossier", str(dossier.pk)),
+    }
+    fingerprint = hashlib.sha256(new.cert.public_bytes(serialization.Encoding.DER)).hexdigest()
+    expected = {
+        "certificates.certificate": ("pdf", before["certificate"], certificate.pdf_sha256),
+        "audits.audit": ("report_pdf", before["report"], audit.report_pdf_sha256),
+        "certificates.decisiondossier": ("file", before["dossier"], hashlib.sha256(_read(dossier.file)).hexdigest()),
+    }
+    for (subject_type, _pk), entry in entries.items():
+        document, previous, now = expected[subject_type]
+        assert (entry.payload["document"], entry.payload["previous_sha256"], entry.payload["sha256"]) == (
+            document,
+            previous,
+            now,
+        )
+        assert previous != now
+        assert entry.payload["signing_certificate"]["sha256"] == fingerprint
+        assert "2027 signing" in entry.payload["signing_certificate"]["subject"]
+        assert entry.actor_id is None  # the command, not a person
+    call_command("verify_trail", stdout=io.StringIO())  # the chain still holds
+
+
+def test_a_dry_run_or_a_document_already_current_writes_nothing(keys, documents):
+    _old, _new, rotate = keys
+    rotate()
+    call_command("resign_documents", "--dry-run", stdout=io.StringIO())
+    assert not TrailEntry.objects.filter(kind="document_resigned").exists()
+    call_command("resign_documents", stdout=io.StringIO())
+    written = TrailEntry.objects.filter(kind="document_resigned").count()
+    call_command("resign_documents", stdout=io.StringIO())  # all signed with the current key now
+    assert TrailEntry.objects.filter(kind="document_resigned").count() == written == 3

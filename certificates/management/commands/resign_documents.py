@@ -4,7 +4,9 @@ Key rotation: configure the new PKCS#12 (SIGNING_PKCS12_PATH) and add the former
 SIGNING_EXTRA_TRUST_ROOTS; documents signed with the old key keep validating. This command is optional: it
 replaces each document's signature by one made with the current key. The signed content is kept byte for byte
 (the file as it was before its first signature), the new file is stored under a new key, the row records its
-SHA-256 (so the public comparison still matches) and the row's history keeps the previous SHA-256."""
+SHA-256 (so the public comparison still matches) and the row's history keeps the previous SHA-256. Each re-signed
+document is written to the certification record (trail, kind "document_resigned"): the previous and the new
+SHA-256 of the stored file and the signing certificate that signed it anew."""
 
 import hashlib
 import io
@@ -19,6 +21,7 @@ from django.db import transaction
 from django.db.models import Model, QuerySet
 from pyhanko.pdf_utils.reader import PdfFileReader
 
+import trail
 from audits.models import Audit
 from certificates.models import Certificate, DecisionDossier
 from certportal import signing
@@ -51,6 +54,21 @@ def signed_with_current_key(data: bytes) -> bool:
 
 def resign(data: bytes, *, seal: bool) -> bytes:
     return signing.sign_pdf(unsigned_original(data), seal=seal)
+
+
+def record_resigned(row: Model, document: str, previous_sha256: str, sha256: str) -> None:
+    """The certification record's entry for one re-signed document (`document`: which of the row's files)."""
+    cert = signing.signer_certificate_chain()[0]
+    key = {
+        "subject": cert.subject.human_friendly,
+        "serial": format(cert.serial_number, "x"),
+        "sha256": cert.sha256.hex(),
+    }
+    trail.append(
+        "document_resigned",
+        row,
+        {"document": document, "previous_sha256": previous_sha256, "sha256": sha256, "signing_certificate": key},
+    )
 
 
 class Command(BaseCommand):
@@ -104,12 +122,16 @@ class Command(BaseCommand):
         setattr(row, hash_field, sha256)
         record_history(row, by=None, reason=f"re-signed, was SHA-256 {previous}")
         row.save(update_fields=[field, hash_field])
+        record_resigned(row, field, previous, sha256)
         logger.info("%s %s re-signed: SHA-256 %s, previously %s", type(row).__name__, row.pk, sha256, previous)
 
     def _dossiers(self) -> tuple[int, int]:
         done = current = 0
         for dossier in DecisionDossier.objects.exclude(file="").order_by("pk").iterator(chunk_size=100):
-            with dossier.file.open("rb") as f, zipfile.ZipFile(f) as archive:
+            with dossier.file.open("rb") as f:
+                stored = f.read()
+            old_sha256 = hashlib.sha256(stored).hexdigest()
+            with zipfile.ZipFile(io.BytesIO(stored)) as archive:
                 members = [(info, archive.read(info)) for info in archive.infolist()]
             ours = {info.filename for info, _data in members if info.filename.startswith(DOSSIER_SIGNED_MEMBERS)}
             if all(signed_with_current_key(data) for info, data in members if info.filename in ours):
@@ -124,8 +146,12 @@ class Command(BaseCommand):
                     archive.writestr(info, resign(data, seal=False) if info.filename in ours else data)
             previous = dossier.file.name
             key = random_key("dossiers", extension=".zip")
-            dossier.file.name = default_storage.save(key, ContentFile(out.getvalue()))
-            dossier.size = len(out.getvalue())
-            dossier.save(update_fields=["file", "size"])
+            new = out.getvalue()
+            name = default_storage.save(key, ContentFile(new))
+            with transaction.atomic():  # the row and its record entry together
+                dossier.file.name = name
+                dossier.size = len(new)
+                dossier.save(update_fields=["file", "size"])
+                record_resigned(dossier, "file", old_sha256, hashlib.sha256(new).hexdigest())
             logger.info("DecisionDossier %s re-signed: %s, previously %s", dossier.pk, dossier.file.name, previous)
         return done, current
