@@ -42,6 +42,7 @@ from .provider import CallbackResult, Provider, ProviderError, QueryResult, reco
 log = logging.getLogger(__name__)
 
 GATEWAY = "https://api.mch.weixin.qq.com"
+H5_ORIGIN = "https://wx.tenpay.com"  # where h5_url leads
 CALLBACK_MAX_AGE = 5 * 60  # seconds between WeChat's Wechatpay-Timestamp and our clock, either way
 SETTINGS = (
     "WECHATPAY_MCH_ID",
@@ -183,6 +184,10 @@ class WeChatProvider(Provider):
         if mobile:  # after paying (or not), WeChat sends the browser to redirect_url: our order page
             return f"{order.pay_url}&redirect_url={quote(settings.SITE_URL + page, safe='')}"
         return page
+
+    def browser_origins(self) -> list[str]:
+        """H5 sends the phone's browser on to WeChat Pay's cashier (h5_url); Native stays on our own page."""
+        return [H5_ORIGIN]
 
     def query(self, order: OnlineOrder) -> QueryResult:
         code, answer = _call("query", client().query, out_trade_no=order.out_trade_no)

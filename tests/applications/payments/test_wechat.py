@@ -39,8 +39,8 @@ def key(name):
     return KEYS[name]
 
 
-@pytest.fixture
-def peer(settings, tmp_path):
+def start_peer(settings, tmp_path) -> Peer:
+    """A running WeChat Pay peer with keys made here, and the settings that point the portal at it."""
     merchant = key("merchant")
     peer = Peer(
         mchid="1900000109",
@@ -63,6 +63,12 @@ def peer(settings, tmp_path):
     settings.WECHATPAY_PUBLIC_KEY_PATH = str(tmp_path / "pub_key.pem")
     settings.WECHATPAY_PUBLIC_KEY_ID = peer.public_key_id
     settings.WECHATPAY_GATEWAY = gateway
+    return peer
+
+
+@pytest.fixture
+def peer(settings, tmp_path):
+    peer = start_peer(settings, tmp_path)
     yield peer
     peer.stop()
 
