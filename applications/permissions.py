@@ -5,7 +5,7 @@ Portal views first fetch through `visible_to(user)` (another organization's obje
 decide about the action, given that the user can see the object.
 """
 
-from .models import Application, MaterialFile, MaterialItem, Membership, Organization, Payment
+from .models import Application, InvoiceRequest, MaterialFile, MaterialItem, Membership, Organization, Payment
 from .models.members import joining_refusal
 
 
@@ -88,8 +88,18 @@ def can_pay_online(user, payment: Payment) -> bool:
     }
 
 
-def can_request_invoice(user, payment: Payment) -> bool:
-    return is_member(user, payment.application.organization) and payment.status != Payment.Status.REFUNDED
+def can_request_invoice(user, payment: Payment, current: InvoiceRequest | None) -> bool:
+    """A member asks for the payment's invoice, or corrects the request while it waits; once issued, the invoice
+    is changed only by voiding it (红冲, staff), after which a new request may be made. `current` is the payment's
+    latest request."""
+    if not is_member(user, payment.application.organization) or payment.status == Payment.Status.REFUNDED:
+        return False
+    return current is None or current.status != InvoiceRequest.Status.ISSUED
+
+
+def can_download_invoice(user, invoice: InvoiceRequest) -> bool:
+    """The organization's people download their issued e-invoice (staff use the admin)."""
+    return is_member(user, invoice.payment.application.organization) and invoice.status == InvoiceRequest.Status.ISSUED
 
 
 # --- the back office (design.md §3): staff review applications, materials and payments in the Django admin ------
@@ -106,6 +116,11 @@ def can_review(user) -> bool:
 
 def can_confirm_payment(user) -> bool:
     return user.has_perm(CONFIRM_PAYMENT)
+
+
+def can_issue_invoice(user) -> bool:
+    """Issue, upload and void e-invoices, and download the monthly finance report: staff who confirm payments."""
+    return user.is_authenticated and user.is_active and user.is_staff and user.has_perm(CONFIRM_PAYMENT)
 
 
 def can_plan_audit(user) -> bool:

@@ -39,6 +39,7 @@ urlpatterns = [
     path("payments/<int:pk>/receipt/", fees.upload_receipt, name="upload_receipt"),
     path("payments/<int:pk>/receipt/download/", fees.download_receipt, name="payment_receipt"),
     path("payments/<int:pk>/invoice/", fees.request_invoice, name="request_invoice"),
+    path("invoices/<int:pk>/download/", fees.download_invoice, name="invoice_file"),
     path("payments/<int:pk>/pay/<slug:provider>/", fees.pay_online, name="pay_online"),
     path("payments/sandbox/<str:token>/", fees.sandbox_bank, name="sandbox_bank"),
     path("payments/callback/<slug:provider>/", fees.payment_callback, name="payment_callback"),

@@ -12,7 +12,7 @@ from certportal.money import format_money
 from certportal.workflow import TransitionError
 
 from .. import permissions
-from ..models import InvoiceRequest, MaterialFile, MaterialItem, Payment, PaymentEvent
+from ..models import MaterialFile, MaterialItem, Payment, PaymentEvent
 from . import decisions
 
 
@@ -119,22 +119,6 @@ class PaymentAdmin(ReadOnlyMixin, ApplicationLinkMixin, ReadOnlyHistoryAdmin):
 
     def has_confirm_permission(self, request):
         return permissions.can_confirm_payment(request.user)
-
-
-@admin.register(InvoiceRequest)
-class InvoiceRequestAdmin(ReadOnlyMixin, admin.ModelAdmin):
-    """Fapiao requests, to issue from the finance system (the latest request of a payment counts)."""
-
-    list_display = ["payment", "application", "title", "taxpayer_id", "email", "requested_at", "issued_at"]
-    list_select_related = ["payment__application"]
-    list_filter = [("issued_at", admin.EmptyFieldListFilter)]
-    search_fields = ["=payment__reference", "title", "taxpayer_id"]
-    show_full_result_count = False
-
-    @admin.display(description=gettext_lazy("application"))
-    def application(self, obj):
-        url = reverse("admin:applications_application_change", args=[obj.payment.application_id])
-        return format_html('<a href="{}">{}</a>', url, obj.payment.application.reference)
 
 
 @admin.register(PaymentEvent)

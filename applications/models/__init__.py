@@ -1,5 +1,5 @@
 from .applications import Application, ApplicationQuerySet, ApplicationStatusChange, Grade
-from .billing import InvoiceRequest, PaymentEvent
+from .billing import InvoiceFile, InvoiceRequest, PaymentEvent
 from .categories import ServiceCategory
 from .fees import FeeItem, FeeSchedule, ManDayRule, Payment, Quote, QuoteLine
 from .materials import MaterialFile, MaterialItem, MaterialType
@@ -17,6 +17,7 @@ __all__ = [
     "FeeSchedule",
     "Grade",
     "Invitation",
+    "InvoiceFile",
     "InvoiceRequest",
     "ManDayRule",
     "MaterialFile",

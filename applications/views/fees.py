@@ -15,7 +15,7 @@ from certportal.workflow import TransitionError
 
 from .. import payments, permissions
 from ..forms import InvoiceRequestForm, ReceiptUploadForm
-from ..models import Application, Payment
+from ..models import Application, InvoiceRequest, Payment
 from ..payments.provider import ProviderError
 from ..payments.sandbox import SandboxProvider
 from . import get_application, load_membership, refuse
@@ -37,7 +37,7 @@ def fee(request, pk):
     payment = application.payments.select_related("quote__schedule").order_by("-created_at", "-pk").first()
     if payment is None:
         return refuse(request, _("There is no fee yet: it is quoted when your application is accepted."), application)
-    invoice = payment.invoice_requests.first()
+    invoice = payment.invoice_requests.select_related("file").first()
     context = {
         "application": application,
         "quote": payment.quote,
@@ -52,17 +52,24 @@ def fee(request, pk):
 
 
 def _invoice_form(request, application, payment, invoice):
-    if not permissions.can_request_invoice(request.user, payment):
+    if not permissions.can_request_invoice(request.user, payment, invoice):
         return None
-    if invoice is not None:
-        initial = {"title": invoice.title, "taxpayer_id": invoice.taxpayer_id, "email": invoice.email}
-    else:
-        initial = {
-            "title": application.org_name,
-            "taxpayer_id": application.credit_code,
-            "email": application.contact_email or request.user.email,
-        }
-    return InvoiceRequestForm(initial=initial)
+    return InvoiceRequestForm(initial=_invoice_details(request, application.organization, invoice))
+
+
+def _invoice_details(request, organization, invoice) -> dict:
+    """The details a new request starts from: the payment's latest request, else the organization's latest (its
+    other payments), else the organization itself (name and credit code, the taxpayer id of a Chinese company)."""
+    last = invoice or InvoiceRequest.last_of(organization)
+    if last is not None:
+        return {name: getattr(last, name) for name in InvoiceRequestForm.Meta.fields}
+    return {
+        "title": organization.name,
+        "taxpayer_id": organization.credit_code,
+        "email": organization.contact_email or request.user.email,
+        "address": organization.address,
+        "phone": organization.contact_phone,
+    }
 
 
 @login_required
@@ -95,7 +102,7 @@ def download_receipt(request, pk):
 def request_invoice(request, pk):
     payment = _payment_of(request, pk)
     back = ("applications:fee", payment.application_id)
-    if not permissions.can_request_invoice(request.user, payment):
+    if not permissions.can_request_invoice(request.user, payment, payment.invoice_requests.first()):
         return refuse(request, _("An invoice cannot be requested for this payment."), *back)
     form = InvoiceRequestForm(request.POST)
     if not form.is_valid():
@@ -104,10 +111,29 @@ def request_invoice(request, pk):
             text = " ".join(map(str, errors))
             messages.error(request, f"{label}: {text}" if label else text)
         return redirect(*back)
-    form.instance.payment, form.instance.requested_by = payment, request.user
-    form.save()
+    details = {name: form.cleaned_data[name] for name in InvoiceRequestForm.Meta.fields}
+    try:
+        InvoiceRequest.ask(payment, by=request.user, **details)
+    except TransitionError as error:
+        return refuse(request, error.message, *back)
     messages.success(request, _("Your invoice request is recorded. The invoice is e-mailed when it is issued."))
     return redirect(*back)
+
+
+@login_required
+def download_invoice(request, pk):
+    """The issued e-invoice, for the organization's people (another organization's: 404)."""
+    load_membership(request)
+    visible = Application.objects.visible_to(request.user)
+    invoice = get_object_or_404(
+        InvoiceRequest.objects.select_related("payment__application__organization", "file"),
+        pk=pk,
+        payment__application__in=visible,
+    )
+    if not permissions.can_download_invoice(request.user, invoice) or invoice.issued_file is None:
+        raise Http404
+    stored = invoice.issued_file
+    return attachment_response(stored.file, stored.original_name, stored.content_type)
 
 
 @login_required

@@ -10,7 +10,15 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_safe
 
-from applications.models import Application, MaterialFile, MaterialItem, Membership, Payment
+from applications.models import (
+    Application,
+    InvoiceFile,
+    InvoiceRequest,
+    MaterialFile,
+    MaterialItem,
+    Membership,
+    Payment,
+)
 from audits.models import Audit, AuditPhoto, CorrectiveAction, EvidenceFile, ItemScore, Nonconformity, SpecialFinding
 from certificates.models import Certificate, DecisionDossier, SurveillanceReview
 from trail import export
@@ -23,6 +31,8 @@ def case_subjects(application: Application) -> list[tuple[str, Iterable[Any]]]:
         MaterialItem: MaterialItem.objects.filter(application=application),
         MaterialFile: MaterialFile.objects.filter(item__application=application),
         Payment: Payment.objects.filter(application=application),
+        InvoiceRequest: InvoiceRequest.objects.filter(payment__application=application),
+        InvoiceFile: InvoiceFile.objects.filter(invoice__payment__application=application),
         Audit: Audit.objects.filter(application=application),
         ItemScore: ItemScore.objects.filter(audit__application=application),
         SpecialFinding: SpecialFinding.objects.filter(audit__application=application),

@@ -97,20 +97,29 @@ def test_a_rejected_receipt_shows_the_reason_and_can_be_replaced(applicant_clien
 
 def test_invoice_request(applicant_client, applicant, payment, accepted):
     url = reverse("applications:request_invoice", args=[payment.pk])
-    data = {"title": accepted.org_name, "taxpayer_id": accepted.credit_code.lower(), "email": "finance@example.com"}
+    data = {
+        "kind": "ordinary",
+        "title": accepted.org_name,
+        "taxpayer_id": accepted.credit_code.lower(),
+        "email": "finance@example.com",
+    }
     applicant_client.post(url, data)
     invoice = InvoiceRequest.objects.get()
     assert (invoice.taxpayer_id, invoice.requested_by, invoice.payment) == (accepted.credit_code, applicant, payment)
-    # A corrected request is kept next to the first one; the latest counts.
+    # A corrected request is kept next to the first one, which it replaces; the latest counts.
     applicant_client.post(url, {**data, "email": "cfo@example.com"})
     assert payment.invoice_requests.first().email == "cfo@example.com"
     assert InvoiceRequest.objects.count() == 2
+    invoice.refresh_from_db()
+    assert invoice.status == InvoiceRequest.Status.REPLACED
 
 
 @pytest.mark.parametrize("taxpayer_id", ["123", "91350100M000100Y44", "ABC-DEF-GHI-JKL-MNO"])
 def test_an_invalid_taxpayer_id_is_refused(applicant_client, payment, taxpayer_id):
     url = reverse("applications:request_invoice", args=[payment.pk])
-    response = applicant_client.post(url, {"title": "X", "taxpayer_id": taxpayer_id, "email": "a@example.com"})
+    response = applicant_client.post(
+        url, {"kind": "ordinary", "title": "X", "taxpayer_id": taxpayer_id, "email": "a@example.com"}
+    )
     assert messages_of(response)
     assert not InvoiceRequest.objects.exists()
 

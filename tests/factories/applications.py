@@ -15,6 +15,7 @@ from applications.models import (
     ApplicationStatusChange,
     FeeItem,
     FeeSchedule,
+    InvoiceFile,
     InvoiceRequest,
     ManDayRule,
     MaterialFile,
@@ -256,6 +257,19 @@ class StoredPdfFactory(factory.django.DjangoModelFactory):
     content_type = "application/pdf"
     size = len(PDF)
     sha256 = hashlib.sha256(PDF).hexdigest()
+
+
+class InvoiceFileFactory(StoredPdfFactory):
+    """The e-invoice of an issued request (setup shortcut: issuing, with its checks, is tested in tests/applications)."""
+
+    class Meta:
+        model = InvoiceFile
+
+    invoice = factory.SubFactory(
+        InvoiceRequestFactory, status=InvoiceRequest.Status.ISSUED, number=factory.Sequence(lambda n: f"{n:020d}")
+    )
+    original_name = "fapiao.pdf"
+    uploaded_by = factory.SelfAttribute("invoice.requested_by")
 
 
 class MaterialFileFactory(StoredPdfFactory):

@@ -147,6 +147,7 @@ SITE = {
     "applications:upload_receipt": Entry(ORG, pk(lambda w: w.a.payment), control_method="POST"),
     "applications:payment_receipt": Entry(ORG, pk(lambda w: w.a.payment)),
     "applications:request_invoice": Entry(ORG, pk(lambda w: w.a.payment), control_method="POST"),
+    "applications:invoice_file": Entry(ORG, pk(lambda w: w.a.invoice)),
     "applications:pay_online": Entry(
         ORG, lambda w: {"pk": w.a.payment.pk, "provider": "sandbox"}, control_method="POST"
     ),
@@ -201,6 +202,7 @@ def _admin(kwargs=None, control="administrator", refused=(), **extra) -> Entry:
 
 ADMIN_EXTRA = {
     "staff_dashboard": _admin(),
+    "staff_finance_report": _admin(refused=("decider",)),  # finance staff: those who confirm payments
     # A case's signed record: staff only; the case's own applicant is refused, anyone else gets 404.
     "staff_case_record": Entry(ORG, pk(lambda w: w.a.deciding), control="reviewer", refused=("owner_a",)),
     "admin:index": _admin(),
@@ -232,6 +234,14 @@ ADMIN_EXTRA = {
         lambda w: {"object_id": w.a.accepted.pk, "payment_id": w.a.payment.pk, "decision": "confirm"},
         control_method="POST",
     ),
+    # Issuing and voiding e-invoices: staff who confirm payments (not the decision-maker); any staff may download.
+    "admin:applications_invoicerequest_issue": _admin(
+        lambda w: {"pk": w.a.invoice.pk}, refused=("decider",), control_method="POST"
+    ),
+    "admin:applications_invoicerequest_void": _admin(
+        lambda w: {"pk": w.a.invoice.pk}, refused=("decider",), control_method="POST"
+    ),
+    "admin:applications_invoicerequest_file": _admin(lambda w: {"pk": w.a.invoice.pk}),
     "admin:audits_audit_reopen": _admin(lambda w: {"pk": w.a.reported.pk}, refused=("decider",)),
     "admin:audits_audit_plan": _admin(lambda w: {"application_id": w.a.accepted.pk}, refused=("decider",)),
     "admin:certificates_casefile_decide": _admin(

@@ -34,6 +34,7 @@ from tests.factories import (
     AuditTeamMemberFactory,
     DecisionDossierFactory,
     EvidenceFileFactory,
+    InvoiceFileFactory,
     MaterialFileFactory,
     MembershipFactory,
     NonconformityFactory,
@@ -56,6 +57,7 @@ class Org:
     material_file: object = None
     accepted: object = None
     payment: object = None
+    invoice: object = None  # an issued e-invoice of the payment
     deciding: object = None
     deciding_file: object = None
     dossier: object = None
@@ -140,6 +142,7 @@ def _applications(org, reviewer, decider):
     org.accepted.accept(by=reviewer)
     org.payment = org.accepted.payments.get()
     org.payment.upload_receipt(ContentFile(samples.pdf()), by=owner, original_name="receipt.pdf", extension=".pdf")
+    org.invoice = InvoiceFileFactory(invoice__payment=org.payment, invoice__requested_by=owner).invoice
     org.deciding = in_state(S.AWAITING_DECISION, organization=organization, grade="four_star", score=Decimal("91.5"))
     org.deciding_file = MaterialFileFactory(item=org.deciding.material_items.first(), uploaded_by=owner)
     org.dossier = DecisionDossierFactory(application=org.deciding, requested_by=decider)

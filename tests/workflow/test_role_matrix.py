@@ -18,7 +18,16 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from applications.models import AccessRequest, Application, MaterialFile, MaterialItem, Payment, ServiceCategory
+from applications.einvoice import check_invoice_file
+from applications.models import (
+    AccessRequest,
+    Application,
+    InvoiceRequest,
+    MaterialFile,
+    MaterialItem,
+    Payment,
+    ServiceCategory,
+)
 from audits.models import Audit, AuditorProfile, Nonconformity
 from certificates.models import CaseFile, Certificate, SurveillanceReview
 from certportal.workflow import TransitionError
@@ -45,6 +54,7 @@ MODELS = [
     CaseFile,
     MaterialItem,
     Payment,
+    InvoiceRequest,
     Audit,
     Nonconformity,
     Certificate,
@@ -169,6 +179,24 @@ def renewable_certificate(scene):
 
 def pdf_upload(name="licence.pdf"):
     return SimpleUploadedFile(name, samples.pdf(), content_type="application/pdf")
+
+
+def invoice_request(status=InvoiceRequest.Status.REQUESTED):
+    def setup(scene):
+        payment = scene.payment()
+        invoice = InvoiceRequest.ask(
+            payment, by=scene.owner, title="某某公司", taxpayer_id=scene.organization.credit_code, email="a@b.cn"
+        )
+        if status == InvoiceRequest.Status.ISSUED:
+            checked = check_invoice_file(pdf_upload("fapiao.pdf"))
+            invoice.issue(checked, by=scene.reviewer, number="12345678", issued_on=timezone.localdate())
+        return invoice
+
+    return setup
+
+
+def invoice_body():
+    return {"file": pdf_upload("fapiao.pdf"), "number": "26352000000012345678", "issued_on": timezone.localdate()}
 
 
 def access_request(scene):
@@ -336,6 +364,30 @@ CASES = {
             {"reason": "撤回申请"},
         ),
         status_is(P.REFUNDED),
+        REVIEWERS,
+    ),
+    # --- InvoiceRequest (发票) ---
+    "InvoiceRequest.replace": Case(
+        invoice_request(),
+        post(
+            lambda i, s: reverse("applications:request_invoice", args=[i.payment_id]),
+            {"kind": "ordinary", "title": "某某公司", "taxpayer_id": "91350100M000100Y43", "email": "c@d.cn"},
+        ),
+        status_is(InvoiceRequest.Status.REPLACED),
+        APPLICANTS,
+    ),
+    "InvoiceRequest.issue": Case(
+        invoice_request(),
+        lambda client, s, i: client.post(
+            reverse("admin:applications_invoicerequest_issue", args=[i.pk]), invoice_body()
+        ),
+        status_is(InvoiceRequest.Status.ISSUED),
+        REVIEWERS,
+    ),
+    "InvoiceRequest.void": Case(
+        invoice_request(InvoiceRequest.Status.ISSUED),
+        post(lambda i, s: reverse("admin:applications_invoicerequest_void", args=[i.pk]), {"reason": "抬头有误"}),
+        status_is(InvoiceRequest.Status.VOIDED),
         REVIEWERS,
     ),
     # --- Audit ---
