@@ -141,3 +141,36 @@ def check_mfa_encryption_keys(app_configs, **kwargs):
                 )
             )
     return problems
+
+
+@register(Tags.security, deploy=True)
+def check_alipay_settings(app_configs, **kwargs):
+    """Alipay switched on needs its application id, seller id and both keys (applications/payments/alipay.py)."""
+    if "alipay" not in settings.PAYMENT_PROVIDERS:
+        return []
+    required = ("ALIPAY_APP_ID", "ALIPAY_SELLER_ID", "ALIPAY_APP_PRIVATE_KEY_PATH", "ALIPAY_PUBLIC_KEY_PATH")
+    missing = [name for name in required if not getattr(settings, name, "")]
+    if missing:
+        return [
+            Error(
+                f'Alipay is on (PAYMENT_PROVIDERS lists "alipay") but {", ".join(missing)} not set: no payment could '
+                "be started and no notification verified.",
+                hint="See docs/operations.md, “Alipay”.",
+                id="certportal.E030",
+            )
+        ]
+    from applications.payments.alipay import client
+
+    try:
+        if not client().app_private_key.has_private():
+            raise ValueError("ALIPAY_APP_PRIVATE_KEY_PATH holds a public key, not the application's private key")
+    except (OSError, ValueError, IndexError, TypeError) as error:
+        return [
+            Error(
+                f"Alipay's keys cannot be loaded (ALIPAY_APP_PRIVATE_KEY_PATH, ALIPAY_PUBLIC_KEY_PATH): {error}",
+                hint="The application's RSA2 private key and Alipay's public key, each as PEM or the bare base64 "
+                "the Alipay key tool writes.",
+                id="certportal.E031",
+            )
+        ]
+    return []

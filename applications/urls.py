@@ -43,6 +43,7 @@ urlpatterns = [
     path("payments/<int:pk>/pay/<slug:provider>/", fees.pay_online, name="pay_online"),
     path("payments/sandbox/<str:token>/", fees.sandbox_bank, name="sandbox_bank"),
     path("payments/callback/<slug:provider>/", fees.payment_callback, name="payment_callback"),
+    path("payments/alipay/return/", fees.alipay_return, name="alipay_return"),
     path("payments/orders/<int:pk>/wechat/", online.wechat_order, name="wechat_order"),
     path("payments/orders/<int:pk>/status/", online.order_status, name="order_status"),
     # notifications

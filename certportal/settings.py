@@ -516,6 +516,16 @@ WECHATPAY_APIV3_KEY = env.str("WECHATPAY_APIV3_KEY", default="")
 WECHATPAY_PUBLIC_KEY_PATH = env.str("WECHATPAY_PUBLIC_KEY_PATH", default="")
 WECHATPAY_PUBLIC_KEY_ID = env.str("WECHATPAY_PUBLIC_KEY_ID", default="")
 WECHATPAY_GATEWAY = env.str("WECHATPAY_GATEWAY", default="https://api.mch.weixin.qq.com")
+# Alipay (PAYMENT_PROVIDERS lists "alipay"; docs/operations.md "Alipay"): the application's id on the open platform
+# (开放平台 APPID), the merchant's partner id (PID, 2088…; notifications for another seller are refused), the
+# application's RSA2 private key and Alipay's public key (PEM files, or the bare base64 the Alipay key tool writes).
+# Notifications come to SITE_URL/portal/payments/callback/alipay/; the payer returns to
+# SITE_URL/portal/payments/alipay/return/. The gateway is Alipay's; the tests point it at a loopback peer.
+ALIPAY_APP_ID = env.str("ALIPAY_APP_ID", default="")
+ALIPAY_SELLER_ID = env.str("ALIPAY_SELLER_ID", default="")
+ALIPAY_APP_PRIVATE_KEY_PATH = env.str("ALIPAY_APP_PRIVATE_KEY_PATH", default="")
+ALIPAY_PUBLIC_KEY_PATH = env.str("ALIPAY_PUBLIC_KEY_PATH", default="")
+ALIPAY_GATEWAY = env.str("ALIPAY_GATEWAY", default="https://openapi.alipay.com/gateway.do")
 
 # --- Operations (README "Operations"): health, metrics, logs.
 # The readiness checks' details and the metrics are for addresses in OPS_INTERNAL_NETWORKS (as client_ip sees them:

@@ -8,12 +8,15 @@ The interface is in provider.py; each provider has its own module and is listed 
 
 from django.conf import settings
 
+from .alipay import AlipayProvider
 from .provider import Provider
 from .sandbox import SandboxProvider
 from .wechat import WeChatProvider
 
 # Every provider the portal has, by name; PAYMENT_PROVIDERS switches them on.
-PROVIDERS: dict[str, Provider] = {provider.name: provider for provider in [SandboxProvider(), WeChatProvider()]}
+PROVIDERS: dict[str, Provider] = {
+    provider.name: provider for provider in [SandboxProvider(), WeChatProvider(), AlipayProvider()]
+}
 
 
 def enabled() -> list[Provider]:

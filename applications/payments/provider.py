@@ -52,6 +52,11 @@ class Provider:
         """Verify and apply one callback from the provider."""
         raise NotImplementedError
 
+    def browser_origins(self) -> list[str]:
+        """Other sites (scheme://host[:port]) `start` sends the browser to. The pay button is a form posting to us,
+        and browsers hold the redirect that follows to the page's CSP form-action, so the fee page allows these."""
+        return []
+
     # Providers that place orders (OnlineOrder) answer these three; each raises ProviderError when refused.
 
     def query(self, order: OnlineOrder) -> QueryResult:

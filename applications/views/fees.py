@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
@@ -15,10 +16,11 @@ from certportal.workflow import TransitionError
 
 from .. import payments, permissions
 from ..forms import InvoiceRequestForm, ReceiptUploadForm
-from ..models import Application, InvoiceRequest, Payment
+from ..models import Application, InvoiceRequest, OnlineOrder, Payment
 from ..payments.provider import ProviderError
 from ..payments.sandbox import SandboxProvider
 from . import get_application, load_membership, refuse
+from .online import _state as order_state
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +50,11 @@ def fee(request, pk):
         "invoice_form": _invoice_form(request, application, payment, invoice),
         "providers": payments.enabled() if permissions.can_pay_online(request.user, payment) else [],
     }
-    return render(request, "applications/fee.html", context)
+    response = render(request, "applications/fee.html", context)
+    origins = sorted({origin for provider in context["providers"] for origin in provider.browser_origins()})
+    if origins:  # the pay buttons post to us and are redirected there: browsers hold that to form-action
+        response._csp_update = {"form-action": origins}  # type: ignore[attr-defined]  # as django-csp's @csp_update
+    return response
 
 
 def _invoice_form(request, application, payment, invoice):
@@ -184,3 +190,21 @@ def payment_callback(request, provider):
         raise Http404
     result = chosen.handle_callback(request)
     return HttpResponse(result.message, status=result.status_code, content_type="text/plain; charset=utf-8")
+
+
+@login_required
+@never_cache
+def alipay_return(request):
+    """The payer's browser back from Alipay's cashier (the return URL). What Alipay appends proves nothing to us, so
+    nothing is confirmed here: only Alipay's signed notification or our own query does. The order number only picks
+    the order to show; the page says what we know ourselves and asks our status endpoint until the payment is in."""
+    load_membership(request)
+    visible = Application.objects.visible_to(request.user)
+    order = get_object_or_404(
+        OnlineOrder.objects.select_related("payment__application"),
+        provider="alipay",
+        out_trade_no=request.GET.get("out_trade_no", ""),
+        payment__application__in=visible,
+    )
+    context = {"order": order, "payment": order.payment, "application": order.payment.application}
+    return render(request, "applications/alipay_return.html", context | order_state(order))
