@@ -62,6 +62,38 @@ def test_a_refused_transition_appends_nothing():
     assert TrailEntry.objects.count() == count
 
 
+def test_a_rolled_back_act_leaves_no_entry_and_no_gap():
+    withdrawn_application()
+    membership = MembershipFactory()
+    application = in_state(Application.Status.SUBMITTED, organization=membership.organization)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        application.withdraw(by=membership.user, reason="撤回")
+        raise RuntimeError("the act fails after its transition was recorded")
+    assert TrailEntry.objects.count() == 1
+    assert TrailHead.objects.values_list("seq", flat=True).get() == 1
+    second, _ = withdrawn_application()
+    assert TrailEntry.objects.order_by("seq").values_list("seq", "subject_id").last() == (2, str(second.pk))
+    call_command("verify_trail")
+
+
+def test_verify_trail_names_a_head_that_is_not_the_chains_end():
+    for _ in range(2):
+        withdrawn_application()
+    TrailHead.objects.update(seq=5)  # the head row is not append-only: every append moves it
+    with pytest.raises(CommandError, match=r"Entry #5 does not match: the head names entry #5, the chain ends at #2"):
+        call_command("verify_trail")
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="PostgreSQL refuses the change itself (test below)")
+def test_verify_trail_names_an_entry_whose_link_was_changed_by_sql():
+    for _ in range(3):
+        withdrawn_application()
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE trail_trailentry SET prev_hash = %s WHERE seq = 3", ["f" * 64])
+    with pytest.raises(CommandError, match=r"Entry #3 does not match: its previous hash is not the hash of the entry"):
+        call_command("verify_trail")
+
+
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="PostgreSQL refuses the change itself (test below)")
 def test_verify_trail_names_the_first_entry_changed_by_sql():
     for _ in range(3):
@@ -89,6 +121,8 @@ def test_verify_trail_names_a_deleted_entry():
     [
         "UPDATE trail_trailentry SET kind = 'x'",
         "DELETE FROM trail_trailentry",
+        "UPDATE trail_trailcheckpoint SET hash = repeat('0', 64)",
+        "DELETE FROM trail_trailcheckpoint",
         "UPDATE accounts_securityevent SET detail = 'x'",
         "DELETE FROM accounts_securityevent",
     ],
@@ -97,7 +131,9 @@ def test_postgresql_refuses_to_change_the_record_or_the_security_log(sql):
     withdrawn_application()
     from accounts import security_log
     from accounts.models import SecurityEvent
+    from trail.checkpoints import sign_head
 
     security_log.record(SecurityEvent.Kind.DENIED, None, detail="403")
+    sign_head()
     with pytest.raises(DatabaseError, match="append_only"), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(sql)

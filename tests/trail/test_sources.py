@@ -7,7 +7,8 @@ from django.core.management import call_command
 
 from applications.models import Application
 from audits.models import Audit, AuditTeamMember, ItemScore
-from tests.factories import UserFactory
+from certificates import services
+from tests.factories import UserFactory, ready_for_decision
 from tests.factories.applications import in_state
 from tests.factories.audits import AuditFactory, AuditTeamMemberFactory, first_leaf
 from trail.models import TrailEntry
@@ -59,3 +60,22 @@ def test_a_deduction_writes_the_finding_and_its_nonconformity(audit, lead):
     assert kinds == [("special_finding", str(finding.pk)), ("nonconformity", str(nonconformity.pk))]
     payload = last_entry().payload
     assert (payload["description"], payload["due_date"]) == ("未公示收费标准", nonconformity.due_date.isoformat())
+
+
+def test_a_decision_and_a_certificate_status_change_are_written():
+    decider = UserFactory(role="decision_maker")
+    application = ready_for_decision(grade="four_star")
+    certificate = services.grant_certification(application=application, by=decider)
+    (grant,) = TrailEntry.objects.filter(subject_type="applications.application", payload__transition="grant")
+    assert (grant.subject_id, grant.actor_id) == (str(application.pk), decider.pk)
+    assert (grant.payload["to"], grant.payload["context"]["grade"]) == ("certified", "four_star")
+    certificate.suspend(by=decider, reason="监督审核逾期")
+    entry = last_entry()
+    assert (entry.subject_type, entry.subject_id) == ("certificates.certificate", str(certificate.pk))
+    assert (entry.payload["transition"], entry.payload["from"], entry.payload["to"]) == (
+        "suspend",
+        "active",
+        "suspended",
+    )
+    assert entry.payload["reason"] == "监督审核逾期"
+    call_command("verify_trail")
