@@ -171,11 +171,14 @@ def embedded_revocation(signature: EmbeddedPdfSignature, *, at: datetime | None)
     `at`, the signing time: REVOCATION_GOOD, _REVOKED, _INCOMPLETE, or _NOT_EMBEDDED when it carries none."""
     try:
         dss = DocumentSecurityStore.read_dss(signature.reader)
+        if not dss.ocsps and not dss.crls:
+            return REVOCATION_NOT_EMBEDDED
+        status = validate_pdf_signature(signature, trust_context(at=at, embedded=dss))
     except NoDSSFoundError:
         return REVOCATION_NOT_EMBEDDED
-    if not dss.ocsps and not dss.crls:
-        return REVOCATION_NOT_EMBEDDED
-    status = validate_pdf_signature(signature, trust_context(at=at, embedded=dss))
+    except (PdfError, ValueError, KeyError, IndexError, TypeError) as exc:  # the embedded data does not parse
+        logger.info("embedded revocation data could not be read: %s", exc)
+        return REVOCATION_INCOMPLETE
     if status.revoked:
         return REVOCATION_REVOKED
     return REVOCATION_GOOD if status.trusted else REVOCATION_INCOMPLETE

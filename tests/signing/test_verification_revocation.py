@@ -10,6 +10,8 @@ import pytest
 from certomancer.registry import CertLabel
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign.validation.dss import DocumentSecurityStore
 from pyhanko_certvalidator import CertificateValidator, ValidationContext
 from pyhanko_certvalidator.errors import RevokedError
@@ -154,3 +156,18 @@ class TestTheVerificationPage:
         assert "Checked from the revocation data" not in en
         zh = self.check(client, certificate, signed, "zh-hans")
         assert "未核验：文件本身未包含吊销信息。" in zh
+
+
+def test_embedded_data_that_does_not_parse_is_not_enough(settings, tmp_path, loopback, plain_pdf):
+    use_key(settings, tmp_path, loopback.signer_pkcs12("signer-ocsp"))
+    settings.SIGNING_TSA_URL, settings.SIGNING_EXTRA_TRUST_ROOTS = loopback.tsa_url, []
+    writer = IncrementalPdfFileWriter(io.BytesIO(sign_without_revocation_data(plain_pdf)), strict=False)
+    garbage = writer.add_object(generic.StreamObject(stream_data=b"not an OCSP response"))
+    writer.root["/DSS"] = generic.DictionaryObject({generic.NameObject("/OCSPs"): generic.ArrayObject([garbage])})
+    writer.update_root()
+    out = io.BytesIO()
+    writer.write(out)
+
+    result = verify_pdf(out.getvalue())
+
+    assert result.trusted and result.revocation == REVOCATION_INCOMPLETE
