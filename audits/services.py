@@ -1,5 +1,7 @@
 """Audit actions that also move the application (audits → applications)."""
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
@@ -7,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from accounts import roles
 from applications import notifications
-from applications.models import Application, Notification, Organization, ServiceCategory
+from applications.models import Application, Notification, Organization, Quote, QuoteLine, ServiceCategory
 from certportal.queue import enqueue_on_commit
 from certportal.workflow import TransitionError, record_history, sentences
 
@@ -205,4 +207,26 @@ def tell_applicant_of_reopening(nonconformity: Nonconformity) -> None:
         application=application,
         detail=nonconformity.description,
         reason=nonconformity.reopen_reason,
+    )
+
+
+def bill_travel(*, audit: Audit, lines: list[tuple[str, Decimal]], by) -> Quote:
+    """Travel and accommodation of an audit at actual cost, entered by staff once the report is in: one quote of
+    these lines for the audit (domain.md §5.2), with its own Payment; the enterprise is told."""
+    if audit.status not in Audit.REPORTED_STATES:
+        raise TransitionError(_("Travel and accommodation are billed once the audit report is submitted."))
+    if not lines:
+        raise TransitionError(_("Enter at least one cost."))
+    review = getattr(audit, "surveillance_review", None) if audit.kind == Audit.Kind.SURVEILLANCE else None
+    quote_lines = [
+        QuoteLine(name_zh=text, name_en=text, quantity=Decimal(1), unit_price=amount, amount=amount)
+        for text, amount in lines
+    ]
+    return Quote.issue(
+        audit.application,
+        event=Quote.Event.TRAVEL,
+        lines=quote_lines,
+        by=by,
+        audit=audit,
+        certificate=review.certificate if review is not None else None,
     )

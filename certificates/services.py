@@ -5,8 +5,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import transaction
-from django.utils import timezone
+from django.db import models, transaction
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -21,6 +21,7 @@ from applications.models import (
 )
 from applications.notifications import notify, organization_users
 from certportal.dates import add_months
+from certportal.money import format_money
 from certportal.queue import enqueue_on_commit
 from certportal.workflow import TransitionError
 
@@ -337,37 +338,69 @@ def quote_annual_fee(certificate: Certificate, year: int, *, by=None) -> Quote |
 
 
 @dataclass
-class FeeEstimate:
-    """A fee of the cycle not quoted yet, priced from today's schedule: what the enterprise should expect."""
+class CycleFee:
+    """One fee of a certificate's cycle: quoted (`quote`), or an estimate from today's schedule (`quote` None)."""
 
     title: str
-    expected_on: datetime.date
+    on: datetime.date  # due by (quoted), or when it will be quoted (estimate)
     total: Decimal
+    quote: Quote | None = None
 
 
-def fees_to_come(certificate: Certificate) -> list[FeeEstimate]:
-    """The surveillance and annual fees of the certificate's cycle that are not quoted yet, as estimates (travel is
-    at actual cost and cannot be estimated). Empty once the certificate is no longer valid."""
+def fees_to_come(certificate: Certificate) -> list[CycleFee]:
+    """The surveillance and annual fees of the certificate's cycle not quoted yet, as estimates priced by the same
+    functions as the quotes (travel is at actual cost and cannot be estimated). None once it is no longer valid."""
     if certificate.status not in LIVE:
         return []
-    schedule = FeeSchedule.active()
-    quoted = list(certificate.quotes.filter(event__in=Quote.CYCLE_EVENTS).values_list("event", "surveillance_review"))
-    quoted_years = set(
-        certificate.quotes.filter(event=Quote.Event.ANNUAL_FEE).values_list("certificate_year", flat=True)
-    )
+    quoted = certificate.quotes.filter(event__in=Quote.CYCLE_EVENTS)
+    quoted_reviews = {review for review in quoted.values_list("surveillance_review", flat=True) if review}
+    quoted_years = {year for year in quoted.values_list("certificate_year", flat=True) if year}
     estimates = []
     reviews = certificate.surveillance_reviews.exclude(status=SurveillanceReview.Status.COMPLETED)
-    surveillance_total = None
-    for review in reviews.order_by("sequence"):
-        if (Quote.Event.SURVEILLANCE, review.pk) in quoted:
-            continue
-        if surveillance_total is None:
-            surveillance_total = sum((line.amount for line in surveillance_pricing(certificate)[2]), Decimal(0))
+    surveillance = None  # priced once, for the reviews still to be quoted
+    for review in reviews.exclude(pk__in=quoted_reviews).order_by("sequence"):
+        if surveillance is None:
+            surveillance = sum((line.amount for line in surveillance_pricing(certificate)[2]), Decimal(0))
         title = _("%(event)s %(number)d") % {"event": Quote.Event.SURVEILLANCE.label, "number": review.sequence}
-        estimates.append(FeeEstimate(title, review.due_date, surveillance_total))
-    annual_total = sum((line.amount for line in schedule.annual_lines()), Decimal(0))
+        estimates.append(CycleFee(title, review.due_date, surveillance))
+    annual = sum((line.amount for line in FeeSchedule.active().annual_lines()), Decimal(0))
     for year in range(1, certificate_years() + 1):
-        if year not in quoted_years:
+        if year not in quoted_years and annual:
             title = _("%(event)s, year %(year)d") % {"event": Quote.Event.ANNUAL_FEE.label, "year": year}
-            estimates.append(FeeEstimate(title, year_starts_on(certificate, year), annual_total))
-    return sorted(estimates, key=lambda estimate: estimate.expected_on)
+            estimates.append(CycleFee(title, year_starts_on(certificate, year), annual))
+    return sorted(estimates, key=lambda estimate: estimate.on)
+
+
+def cycle_fees(certificate: Certificate) -> list[CycleFee]:
+    """Every fee of the certificate's 3-year cycle: the acceptance quote it rests on, the cycle's quotes (surveillance,
+    annual, travel), then the fees still to come as estimates."""
+    application = certificate.application
+    quotes = (
+        application.quotes.filter(models.Q(event__in=Quote.ACCEPTANCE_EVENTS) | models.Q(certificate=certificate))
+        .select_related("surveillance_review")
+        .prefetch_related("payments")
+    )
+    quoted = [CycleFee(quote.title(), quote.due_on or quote.created_at.date(), quote.total, quote) for quote in quotes]
+    return quoted + fees_to_come(certificate)
+
+
+def unpaid_fees(certificate: Certificate, today: datetime.date | None = None) -> list[Quote]:
+    """The certificate's surveillance and annual fees unpaid past their due date, oldest first: a reason for the
+    decision-maker to consider suspension (domain.md §4.1). Nothing suspends a certificate for money by itself."""
+    today = today or timezone.localdate()
+    quotes = certificate.quotes.overdue(today).select_related("application", "surveillance_review")
+    return list(quotes.order_by("due_on", "pk"))
+
+
+def unpaid_fees_reason(quotes: list[Quote]) -> str:
+    """The suspension reason the certificate page prefills, in both languages like the sweep's reasons (the holder
+    and the public history read it): "未缴费用 / Unpaid fees: 年金，第 2 年 (Annual fee, year 2), due 2027-06-01,
+    ¥500.00"."""
+    parts = []
+    for quote in quotes:
+        with translation.override("zh-hans"):
+            zh = quote.title()
+        with translation.override("en"):
+            en = quote.title()
+        parts.append(f"{zh} ({en}), due {quote.due_on:%Y-%m-%d}, {format_money(quote.total)}")
+    return "未缴费用 / Unpaid fees: " + "; ".join(parts) if parts else ""

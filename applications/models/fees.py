@@ -289,8 +289,9 @@ class Quote(models.Model):
         event = str(self.get_event_display())
         if self.event == self.Event.ANNUAL_FEE:
             return gettext("%(event)s, year %(year)d") % {"event": event, "year": self.certificate_year}
-        if self.event == self.Event.SURVEILLANCE and self.surveillance_review_id:
-            return gettext("%(event)s %(number)d") % {"event": event, "number": self.surveillance_review.sequence}
+        review = self.surveillance_review if self.event == self.Event.SURVEILLANCE else None
+        if review is not None:
+            return gettext("%(event)s %(number)d") % {"event": event, "number": review.sequence}
         return event
 
     @classmethod

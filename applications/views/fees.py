@@ -36,7 +36,12 @@ def _payment_of(request, pk) -> Payment:
 @login_required
 def fee(request, pk):
     application = get_application(request, pk)
-    payment = application.payments.select_related("quote__schedule").order_by("-created_at", "-pk").first()
+    # Every fee of the application (acceptance, surveillance, annual, travel) has its payment; the page shows the
+    # one chosen in the list (?payment=), else the latest. Anything else in the parameter is ignored.
+    fees = application.payments.select_related("quote__schedule", "quote__surveillance_review")
+    chosen = request.GET.get("payment", "")
+    payment = fees.filter(pk=chosen).first() if chosen.isdecimal() else None
+    payment = payment or fees.order_by("-created_at", "-pk").first()
     if payment is None:
         return refuse(request, _("There is no fee yet: it is quoted when your application is accepted."), application)
     invoice = payment.invoice_requests.select_related("file").first()
@@ -45,6 +50,7 @@ def fee(request, pk):
         "quote": payment.quote,
         "lines": list(payment.quote.lines.all()),
         "payment": payment,
+        "payments": list(fees.order_by("created_at", "pk")),
         "invoice": invoice,
         "receipt_form": ReceiptUploadForm() if permissions.can_upload_receipt(request.user, payment) else None,
         "invoice_form": _invoice_form(request, application, payment, invoice),

@@ -13,6 +13,7 @@ from certportal.history import ReadOnlyHistoryAdmin, ReadOnlyInline, ReadOnlyMix
 from certportal.text import CheckedTextMixin
 from certportal.workflow import TransitionError, offers
 
+from .. import services
 from ..models import (
     Certificate,
     CertificateNumberSequence,
@@ -129,7 +130,12 @@ class CertificateAdmin(ReadOnlyHistoryAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         certificate = self.get_object(request, object_id)
         actions = offers(certificate, request.user, FORMS)
-        extra_context = {**(extra_context or {}), "certificate_actions": actions if certificate else []}
+        unpaid = services.unpaid_fees(certificate) if certificate else []
+        extra_context = {
+            **(extra_context or {}),
+            "certificate_actions": actions if certificate else [],
+            "unpaid_fees": unpaid,
+        }
         return super().change_view(request, object_id, form_url, extra_context)
 
     def action_view(self, request, pk, action):
@@ -139,7 +145,11 @@ class CertificateAdmin(ReadOnlyHistoryAdmin):
         transition = Certificate.WORKFLOW[action]
         if not transition.permits(request.user, certificate):
             raise PermissionDenied
-        form = FORMS[action](request.POST or None)
+        # An unpaid fee past due is a reason to consider suspension: the form starts from it (domain.md §4.1).
+        initial = (
+            {"reason": services.unpaid_fees_reason(services.unpaid_fees(certificate))} if action == "suspend" else {}
+        )
+        form = FORMS[action](request.POST or None, initial=initial)
         if request.method == "POST" and form.is_valid():
             try:
                 getattr(certificate, action)(by=request.user, **form.cleaned_data)

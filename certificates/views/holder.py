@@ -53,6 +53,7 @@ def certificate_detail(request, pk):
         "phone": certificate.delivery_phone,
     }
     reviews = list(certificate.surveillance_reviews.all())
+    fees = services.cycle_fees(certificate)
     renewals = certificate.application.renewals.exclude(status__in=["withdrawn", "refused"])
     return render(
         request,
@@ -72,6 +73,9 @@ def certificate_detail(request, pk):
             "renewal_late": cycle.starts_as_initial(certificate.expires_on, timezone.localdate()),
             "renewal_latest_months": settings.RECERTIFICATION_LATEST_MONTHS,
             "changes": certificate.status_changes.all(),
+            # The 3-year cycle's fees: quoted (with their payment) and still to come (estimates), for its people.
+            "fees": fees,
+            "fees_total": sum(fee.total for fee in fees),
             "delivery_form": DeliveryForm(initial=initial),
         },
     )

@@ -15,9 +15,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from applications.admin.changelist import late_q
-from applications.models import Application, Grade, Payment
+from applications.models import Application, Grade, Payment, Quote
 from audits.models import Audit
-from certificates.models import SurveillanceReview
+from certificates.models import Certificate, SurveillanceReview
 
 LIST_LENGTH = 10
 
@@ -41,7 +41,8 @@ def dashboard(request: HttpRequest) -> TemplateResponse:
 
 
 def work_queues(today: datetime.date) -> dict[str, Any]:
-    """What needs staff now: late applications, receipts to check, this month's audits, surveillance due soon."""
+    """What needs staff now: late applications, receipts to check, this month's audits, surveillance due soon, and
+    certificates whose surveillance or annual fee is unpaid past due (for the decision-maker)."""
     late = Application.objects.filter(late_q())
     payments = Payment.objects.filter(status=Payment.Status.RECEIPT_UPLOADED)
     month_start = today.replace(day=1)
@@ -50,7 +51,12 @@ def work_queues(today: datetime.date) -> dict[str, Any]:
     surveillance = SurveillanceReview.objects.exclude(status=SurveillanceReview.Status.COMPLETED).filter(
         due_date__lte=today + datetime.timedelta(days=settings.SURVEILLANCE_DUE_SOON_DAYS)
     )
+    unpaid = Quote.objects.overdue(today).filter(certificate__status__in=Certificate.LIVE)
     return {
+        "unpaid_fees_count": unpaid.values("certificate").distinct().count(),
+        "unpaid_fees": unpaid.select_related("certificate", "application", "surveillance_review").order_by(
+            "due_on", "pk"
+        )[:LIST_LENGTH],
         "late_count": late.count(),
         "late": late.select_related("organization").order_by("status_changed_at")[:LIST_LENGTH],
         "payments_count": payments.count(),

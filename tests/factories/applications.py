@@ -14,6 +14,7 @@ from applications.models import (
     Application,
     ApplicationStatusChange,
     FeeItem,
+    FeeReminder,
     FeeSchedule,
     InvoiceFile,
     InvoiceRequest,
@@ -191,6 +192,14 @@ class PaymentFactory(factory.django.DjangoModelFactory):
     quote = factory.SubFactory(QuoteFactory)
     application = factory.SelfAttribute("quote.application")
     amount = factory.SelfAttribute("quote.total")
+
+
+class FeeReminderFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = FeeReminder
+
+    quote = factory.SubFactory(QuoteFactory)
+    step = 14
 
 
 class PaymentEventFactory(factory.django.DjangoModelFactory):

@@ -243,6 +243,7 @@ ADMIN_EXTRA = {
     ),
     "admin:applications_invoicerequest_file": _admin(lambda w: {"pk": w.a.invoice.pk}),
     "admin:audits_audit_reopen": _admin(lambda w: {"pk": w.a.reported.pk}, refused=("decider",)),
+    "admin:audits_audit_travel": _admin(lambda w: {"pk": w.a.reported.pk}, refused=("decider",)),
     "admin:audits_audit_plan": _admin(lambda w: {"application_id": w.a.accepted.pk}, refused=("decider",)),
     "admin:certificates_casefile_decide": _admin(
         lambda w: {"pk": w.a.deciding.pk}, control="decider", refused=("reviewer",)
