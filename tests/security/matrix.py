@@ -56,6 +56,12 @@ def _leaf(w):
     return w.a.audit.indicator_set.leaves().order_by("order").first()
 
 
+def _online_order(w):
+    from tests.factories import OnlineOrderFactory
+
+    return w.a.payment.online_orders.first() or OnlineOrderFactory(payment=w.a.payment)
+
+
 def _unread(w):
     w.a.notification.refresh_from_db()
     return w.a.notification.read_at is None
@@ -153,6 +159,8 @@ SITE = {
     ),
     "applications:sandbox_bank": Entry(ORG, lambda w: {"token": sandbox_token(w.a.payment)}),
     "applications:payment_callback": Entry(PUBLIC, lambda w: {"provider": "sandbox"}),  # signed by the provider
+    "applications:wechat_order": Entry(ORG, pk(lambda w: _online_order(w))),
+    "applications:order_status": Entry(ORG, pk(lambda w: _online_order(w))),
     "applications:notifications": Entry(OWN),
     "applications:mark_all_read": Entry(OWN, control_method="POST"),
     "applications:mark_read": Entry(OWN, pk(lambda w: w.a.notification), control_method="POST", unchanged=_unread),

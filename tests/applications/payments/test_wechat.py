@@ -167,6 +167,20 @@ def test_a_confirmed_payment_cannot_be_paid_again(applicant_client, payment, pee
     assert peer.accepted == [] and not payment.online_orders.exists()
 
 
+def test_staff_cannot_start_the_enterprise_s_payment(payment, peer, client, reviewer):
+    client.force_login(reviewer)
+    response = place(client, payment)
+    assert response.status_code in (302, 404)
+    assert peer.accepted == [] and not payment.online_orders.exists()
+
+
+def test_the_polled_status_is_cheap(order, applicant_client, django_assert_max_num_queries):
+    url = reverse("applications:order_status", args=[order.pk])
+    applicant_client.get(url)
+    with django_assert_max_num_queries(5):  # session, user, membership, order with its payment
+        assert applicant_client.get(url).json()["open"] is True
+
+
 def test_another_organization_sees_no_order(order, client, other_applicant):
     client.force_login(other_applicant)
     assert client.get(reverse("applications:wechat_order", args=[order.pk])).status_code == 404
