@@ -1,7 +1,7 @@
 from .applications import Application, ApplicationQuerySet, ApplicationStatusChange, Grade
 from .billing import InvoiceFile, InvoiceRequest, PaymentEvent
 from .categories import ServiceCategory
-from .fees import FeeItem, FeeSchedule, ManDayRule, Payment, Quote, QuoteLine
+from .fees import FeeItem, FeeReminder, FeeSchedule, ManDayRule, Payment, Quote, QuoteLine
 from .materials import MaterialFile, MaterialItem, MaterialType
 from .members import AccessRequest, Invitation
 from .notifications import Notification
@@ -14,6 +14,7 @@ __all__ = [
     "ApplicationQuerySet",
     "ApplicationStatusChange",
     "FeeItem",
+    "FeeReminder",
     "FeeSchedule",
     "Grade",
     "Invitation",

@@ -183,7 +183,9 @@ def test_the_admin_quote_shows_its_total_and_lines_the_chinese_way(client, admin
     client.force_login(administrator)
     page = client.get(reverse("admin:applications_quote_changelist")).content.decode()
     assert "¥4,800.00" in page
-    page = client.get(reverse("admin:applications_quote_change", args=[accepted.payments.get().quote_id])).content.decode()
+    page = client.get(
+        reverse("admin:applications_quote_change", args=[accepted.payments.get().quote_id])
+    ).content.decode()
     assert "¥4,800.00" in page and "¥1,000.00" in page
 
 
