@@ -53,8 +53,9 @@ def settle_order(
     return event
 
 
-def check_order(order: OnlineOrder) -> str:
-    """Ask the provider about an open order and act on the answer; returns the order's status afterwards."""
+def check_order(order: OnlineOrder, *, close_unpaid: bool = False) -> str:
+    """Ask the provider about an open order and act on the answer; returns the order's status afterwards. An unpaid
+    order is closed at the provider once expired, or at once with `close_unpaid`."""
     provider = provider_of(order)
     result = provider.query(order)
     OnlineOrder.objects.filter(pk=order.pk).update(last_queried_at=timezone.now())
@@ -68,11 +69,22 @@ def check_order(order: OnlineOrder) -> str:
         )
     elif result.status == OnlineOrder.Status.CLOSED:
         order.close(reason="closed at the provider")
-    elif order.is_expired:
+    elif order.is_expired or close_unpaid:
         provider.close(order)
-        order.close(reason="expired unpaid")
+        order.close(reason="expired unpaid" if order.is_expired else "replaced by a new order")
     order.refresh_from_db(fields=["status"])
     return order.status
+
+
+def close_open_orders(payment: Payment) -> None:
+    """Before the payer starts another online payment of `payment`: its open orders (the same provider or another)
+    are closed at their provider, so the payer cannot pay twice; one the provider says is paid is settled instead.
+    An order the provider cannot be asked about now stays open for the periodic job."""
+    for order in payment.online_orders.filter(status=OnlineOrder.Status.OPEN):
+        try:
+            check_order(order, close_unpaid=True)
+        except ProviderError as error:
+            log.warning("Order %s could not be closed before a new one: %s", order.out_trade_no, error)
 
 
 def refund_order(order: OnlineOrder, *, by, amount: Decimal, reason: str) -> str:
@@ -101,4 +113,4 @@ def refund_order(order: OnlineOrder, *, by, amount: Decimal, reason: str) -> str
     return refund_id
 
 
-__all__ = ["ProviderError", "check_order", "provider_of", "refund_order", "settle_order"]
+__all__ = ["ProviderError", "check_order", "close_open_orders", "provider_of", "refund_order", "settle_order"]

@@ -17,6 +17,7 @@ from certportal.workflow import TransitionError
 from .. import payments, permissions
 from ..forms import InvoiceRequestForm, ReceiptUploadForm
 from ..models import Application, InvoiceRequest, OnlineOrder, Payment
+from ..payments import orders
 from ..payments.provider import ProviderError
 from ..payments.sandbox import SandboxProvider
 from . import get_application, load_membership, refuse
@@ -157,6 +158,11 @@ def pay_online(request, pk, provider):
         raise Http404
     if not permissions.can_pay_online(request.user, payment):
         return refuse(request, _("This payment cannot be paid online now."), "applications:fee", payment.application_id)
+    orders.close_open_orders(payment)  # an order started earlier (here or elsewhere) cannot be paid as well
+    payment.refresh_from_db()
+    if payment.status == Payment.Status.CONFIRMED:  # that earlier order was paid after all
+        messages.success(request, _("This fee is paid: your earlier online payment has just been confirmed."))
+        return redirect("applications:fee", payment.application_id)
     try:
         return redirect(chosen.start(payment, request))
     except ProviderError as error:

@@ -299,6 +299,21 @@ def test_a_payment_to_another_merchant_is_refused(applicant_client, order, peer,
     _refused(applicant_client, order, *peer.notification(transaction), caplog, "not a successful CNY payment")
 
 
+def test_a_new_order_closes_the_open_one_so_the_fee_cannot_be_paid_twice(applicant_client, payment, order, peer):
+    place(applicant_client, payment)  # the payer starts again (another tab, or after choosing another provider)
+    first, second = payment.online_orders.order_by("pk")
+    assert (first.status, second.status) == (OnlineOrder.Status.CLOSED, OnlineOrder.Status.OPEN)
+    assert peer.orders[first.out_trade_no]["trade_state"] == "CLOSED"  # closed at WeChat Pay too
+
+
+def test_an_open_order_paid_meanwhile_is_settled_instead_of_starting_another(applicant_client, payment, order, peer):
+    peer.pay(order.out_trade_no)  # paid, but its notification has not arrived yet
+    response = place(applicant_client, payment)
+    assert response.url == reverse("applications:fee", args=[payment.application_id])
+    assert payment.online_orders.get().status == OnlineOrder.Status.PAID  # no second order
+    assert Payment.objects.get(pk=payment.pk).status == Payment.Status.CONFIRMED
+
+
 # --- the periodic query ---------------------------------------------------------------------------------------------
 
 
