@@ -56,10 +56,11 @@ def _leaf(w):
     return w.a.audit.indicator_set.leaves().order_by("order").first()
 
 
-def _online_order(w):
+def _online_order(w, provider="wechat"):
     from tests.factories import OnlineOrderFactory
 
-    return w.a.payment.online_orders.first() or OnlineOrderFactory(payment=w.a.payment)
+    existing = w.a.payment.online_orders.filter(provider=provider).first()
+    return existing or OnlineOrderFactory(payment=w.a.payment, provider=provider)
 
 
 def _unread(w):
@@ -161,6 +162,13 @@ SITE = {
     "applications:payment_callback": Entry(PUBLIC, lambda w: {"provider": "sandbox"}),  # signed by the provider
     "applications:wechat_order": Entry(ORG, pk(lambda w: _online_order(w))),
     "applications:order_status": Entry(ORG, pk(lambda w: _online_order(w))),
+    # The payer's way back from Alipay: the order number in the query string picks one of A's orders.
+    "applications:alipay_return": Entry(
+        ORG,
+        path=lambda w: (
+            reverse("applications:alipay_return") + "?out_trade_no=" + _online_order(w, provider="alipay").out_trade_no
+        ),
+    ),
     "applications:notifications": Entry(OWN),
     "applications:mark_all_read": Entry(OWN, control_method="POST"),
     "applications:mark_read": Entry(OWN, pk(lambda w: w.a.notification), control_method="POST", unchanged=_unread),
