@@ -21,7 +21,7 @@ from tests.factories import ready_for_decision
 
 
 @pytest.mark.e2e
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_certified_enterprise_pays_its_surveillance_fee_online_and_downloads_its_special_invoice(
     browser, live_server, settings, tmp_path, applicant, reviewer, auditor, decision_maker, artifacts_dir
 ):

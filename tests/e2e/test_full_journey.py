@@ -283,6 +283,9 @@ def test_from_sign_up_to_a_suspended_certificate(live_server, new_context, artif
     journey.shot(public, "public-valid")
 
     assert miss_the_first_surveillance(certificate) == {
+        "surveillance_fees": 1,  # the missed surveillance was still quoted (and its fee is unpaid)
+        "annual_fees": 1,  # past the first anniversary: year 2's annual fee
+        "fee_reminders": 1,  # year 1's annual fee, unpaid: overdue, told once
         "surveillance_reminders": 0,
         "overdue": 1,
         "suspended": 1,

@@ -12,7 +12,7 @@ from tests.factories import in_state
 
 
 @pytest.mark.e2e
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_paying_the_fee_with_wechat_pay_in_a_browser(
     browser, live_server, settings, tmp_path, applicant, reviewer, artifacts_dir
 ):
