@@ -14,7 +14,7 @@ from trail import chain
 from trail.models import TrailEntry, TrailHead
 
 pytestmark = [
-    pytest.mark.django_db(transaction=True),
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
     pytest.mark.skipif(connection.vendor != "postgresql", reason="row-lock concurrency is tested on PostgreSQL"),
 ]
 

@@ -93,7 +93,7 @@ def paid(peer: AlipayPeer, order: OnlineOrder):
 # --- paying -------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_paying_with_alipay_end_to_end(applicant_client, payment, settings, tmp_path, peer, live_server):
     configure(settings, tmp_path, peer, live_server.url)
     order, url = start(applicant_client, payment)

@@ -197,7 +197,7 @@ def test_wechat_switched_off_is_not_offered(applicant_client, payment, peer, set
 # --- the notification -----------------------------------------------------------------------------------------------
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_end_to_end_the_peer_notifies_our_live_server(live_server, applicant, payment, peer, settings, client):
     settings.SITE_URL = live_server.url
     client.force_login(applicant)
@@ -487,7 +487,7 @@ def test_the_deploy_check_loads_the_keys(peer, settings):
 
 
 @pytest.mark.integration
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="row-lock concurrency is tested on PostgreSQL")
 def test_two_concurrent_deliveries_of_one_notification_confirm_once(applicant, payment, peer):
     order = OnlineOrder.open_for(payment, "wechat")
